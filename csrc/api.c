@@ -1,0 +1,193 @@
+/*
+ * The public entry points: every argument is checked here, so that
+ * nothing a caller passes reaches a kernel unless the kernel can process
+ * it in bounds; then the call goes to the active SIMD level's kernel.
+ */
+#include <math.h>
+#include <stddef.h>
+
+#include "kernels.h"
+
+#define TRY(expr)                          \
+    do {                                   \
+        pn_status st_ = (expr);            \
+        if (st_ != PN_OK) return st_;      \
+    } while (0)
+
+static const pn_dtype_kernels *kernels_of(int dtype) {
+    const pn_kernel_table *t = pn_active_kernels();
+    return dtype == PN_F32 ? &t->f32 : &t->f64;
+}
+
+static pn_status check_dtype(int dtype) {
+    return dtype == PN_F32 || dtype == PN_F64 ? PN_OK : PN_ERR_DTYPE;
+}
+
+static size_t elem_size(int dtype) { return dtype == PN_F32 ? 4 : 8; }
+
+/* n elements of dtype: n >= 0 and n * size addressable. */
+static pn_status check_count(int dtype, int64_t n) {
+    if (n < 0) return PN_ERR_SIZE;
+    if ((uint64_t)n > (uint64_t)PTRDIFF_MAX / elem_size(dtype)) return PN_ERR_OVERFLOW;
+    return PN_OK;
+}
+
+/* rows x cols elements of dtype, the product checked for overflow. */
+static pn_status check_matrix(int dtype, int64_t rows, int64_t cols, int64_t *count) {
+    if (rows < 0 || cols < 0) return PN_ERR_SIZE;
+    if (rows > 0 && cols > INT64_MAX / rows) return PN_ERR_OVERFLOW;
+    *count = rows * cols;
+    return check_count(dtype, *count);
+}
+
+static pn_status need(const void *p, int64_t count) { return p || count == 0 ? PN_OK : PN_ERR_NULL; }
+
+const char *pn_status_message(int status) {
+    switch (status) {
+    case PN_OK: return "ok";
+    case PN_ERR_NULL: return "a required pointer was NULL";
+    case PN_ERR_SIZE: return "a size was negative or inconsistent";
+    case PN_ERR_OVERFLOW: return "array size overflows the address space";
+    case PN_ERR_DTYPE: return "unknown dtype code";
+    case PN_ERR_OP: return "unknown activation or loss code";
+    case PN_ERR_ARG: return "argument out of its domain";
+    case PN_ERR_SIMD: return "SIMD level unknown or not supported by this CPU";
+    case PN_ERR_NOMEM: return "out of memory";
+    case PN_ERR_LABEL: return "class label out of range";
+    default: return "unknown status";
+    }
+}
+
+pn_status pn_act_forward(int act, int dtype, const void *x, void *y, int64_t n, double alpha) {
+    TRY(check_dtype(dtype));
+    if (act < 0 || act >= PN_ACT_COUNT) return PN_ERR_OP;
+    TRY(check_count(dtype, n));
+    TRY(need(x, n));
+    TRY(need(y, n));
+    if (n) kernels_of(dtype)->act_fwd[act](x, y, n, alpha);
+    return PN_OK;
+}
+
+pn_status pn_act_backward(int act, int dtype, const void *x, const void *dy, void *dx, int64_t n,
+                          double alpha) {
+    TRY(check_dtype(dtype));
+    if (act < 0 || act >= PN_ACT_COUNT) return PN_ERR_OP;
+    TRY(check_count(dtype, n));
+    TRY(need(x, n));
+    TRY(need(dy, n));
+    TRY(need(dx, n));
+    if (n) kernels_of(dtype)->act_bwd[act](x, dy, dx, n, alpha);
+    return PN_OK;
+}
+
+pn_status pn_softmax(int dtype, int log, const void *x, void *y, int64_t rows, int64_t cols) {
+    int64_t count;
+    TRY(check_dtype(dtype));
+    TRY(check_matrix(dtype, rows, cols, &count));
+    TRY(need(x, count));
+    TRY(need(y, count));
+    if (count) kernels_of(dtype)->softmax(log != 0, x, y, rows, cols);
+    return PN_OK;
+}
+
+pn_status pn_softmax_backward(int dtype, int log, const void *x, const void *dy, void *dx,
+                              int64_t rows, int64_t cols) {
+    int64_t count;
+    TRY(check_dtype(dtype));
+    TRY(check_matrix(dtype, rows, cols, &count));
+    TRY(need(x, count));
+    TRY(need(dy, count));
+    TRY(need(dx, count));
+    if (count && dx == x) return PN_ERR_ARG;
+    if (count) kernels_of(dtype)->softmax_bwd(log != 0, x, dy, dx, rows, cols);
+    return PN_OK;
+}
+
+static pn_status check_dense(int dtype, const void *x, const void *W, int64_t n, int64_t in,
+                             int64_t out, int64_t *nx, int64_t *nw, int64_t *ny) {
+    TRY(check_dtype(dtype));
+    TRY(check_matrix(dtype, n, in, nx));
+    TRY(check_matrix(dtype, in, out, nw));
+    TRY(check_matrix(dtype, n, out, ny));
+    TRY(need(x, *nx));
+    TRY(need(W, *nw));
+    return PN_OK;
+}
+
+pn_status pn_dense_forward(int dtype, const void *x, const void *W, const void *b, void *y, int64_t n,
+                           int64_t in, int64_t out) {
+    int64_t nx, nw, ny;
+    TRY(check_dense(dtype, x, W, n, in, out, &nx, &nw, &ny));
+    TRY(need(y, ny));
+    if (!ny) return PN_OK;
+    return kernels_of(dtype)->dense_fwd(x, W, b, y, n, in, out);
+}
+
+pn_status pn_dense_backward(int dtype, const void *x, const void *W, const void *dy, void *dx,
+                            void *dW, void *db, int64_t n, int64_t in, int64_t out) {
+    int64_t nx, nw, ny;
+    TRY(check_dense(dtype, x, W, n, in, out, &nx, &nw, &ny));
+    TRY(need(dy, ny));
+    /* NULL outputs are skipped; empty ones need nothing written. */
+    if (!nx) dx = NULL;
+    if (!nw) dW = NULL;
+    if (!out) db = NULL;
+    if (!dx && !dW && !db) return PN_OK;
+    return kernels_of(dtype)->dense_bwd(x, W, dy, dx, dW, db, n, in, out);
+}
+
+pn_status pn_loss(int loss, int dtype, const void *pred, const void *target, int64_t n,
+                  double *result) {
+    TRY(check_dtype(dtype));
+    if (loss < 0 || loss >= PN_LOSS_COUNT) return PN_ERR_OP;
+    TRY(check_count(dtype, n));
+    TRY(need(pred, n));
+    TRY(need(target, n));
+    if (!result) return PN_ERR_NULL;
+    *result = n ? kernels_of(dtype)->loss[loss](pred, target, n) : NAN;
+    return PN_OK;
+}
+
+pn_status pn_loss_backward(int loss, int dtype, const void *pred, const void *target, void *grad,
+                           int64_t n) {
+    TRY(check_dtype(dtype));
+    if (loss < 0 || loss >= PN_LOSS_COUNT) return PN_ERR_OP;
+    TRY(check_count(dtype, n));
+    TRY(need(pred, n));
+    TRY(need(target, n));
+    TRY(need(grad, n));
+    if (n) kernels_of(dtype)->loss_grad[loss](pred, target, grad, n);
+    return PN_OK;
+}
+
+static pn_status check_xent(int dtype, const void *logits, const int64_t *labels, const void *target,
+                            int64_t rows, int64_t classes, int64_t *count) {
+    TRY(check_dtype(dtype));
+    TRY(check_matrix(dtype, rows, classes, count));
+    if (rows > 0 && classes == 0) return PN_ERR_SIZE;
+    if ((labels == NULL) == (target == NULL) && rows > 0) return PN_ERR_ARG;
+    TRY(need(logits, *count));
+    if (labels)
+        for (int64_t r = 0; r < rows; r++)
+            if (labels[r] < 0 || labels[r] >= classes) return PN_ERR_LABEL;
+    return PN_OK;
+}
+
+pn_status pn_cross_entropy(int dtype, const void *logits, const int64_t *labels, const void *target,
+                           int64_t rows, int64_t classes, double *result) {
+    int64_t count;
+    TRY(check_xent(dtype, logits, labels, target, rows, classes, &count));
+    if (!result) return PN_ERR_NULL;
+    *result = rows ? kernels_of(dtype)->xent(logits, labels, target, rows, classes) : NAN;
+    return PN_OK;
+}
+
+pn_status pn_cross_entropy_backward(int dtype, const void *logits, const int64_t *labels,
+                                    const void *target, void *grad, int64_t rows, int64_t classes) {
+    int64_t count;
+    TRY(check_xent(dtype, logits, labels, target, rows, classes, &count));
+    TRY(need(grad, count));
+    if (target && grad == target && count) return PN_ERR_ARG;
+    if (rows) kernels_of(dtype)->xent_grad(logits, labels, target, grad, rows, classes);
+    return PN_OK;
+}

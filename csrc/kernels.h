@@ -1,0 +1,54 @@
+/*
+ * Internal: the table of kernels that each ISA translation unit fills
+ * (isa_baseline.c, isa_avx2.c, isa_avx512.c) and dispatch.c selects.
+ * Kernels trust their arguments: api.c has checked them.
+ */
+#ifndef PN_KERNELS_H
+#define PN_KERNELS_H
+
+#include "pyneuron.h"
+
+typedef void (*pn_act_fwd_fn)(const void *x, void *y, int64_t n, double alpha);
+typedef void (*pn_act_bwd_fn)(const void *x, const void *dy, void *dx, int64_t n, double alpha);
+typedef void (*pn_softmax_fn)(int log_out, const void *x, void *y, int64_t rows, int64_t cols);
+typedef void (*pn_softmax_bwd_fn)(int log_out, const void *x, const void *dy, void *dx,
+                                  int64_t rows, int64_t cols);
+typedef pn_status (*pn_dense_fwd_fn)(const void *x, const void *W, const void *b, void *y,
+                                     int64_t n, int64_t in, int64_t out);
+typedef pn_status (*pn_dense_bwd_fn)(const void *x, const void *W, const void *dy, void *dx,
+                                     void *dW, void *db, int64_t n, int64_t in, int64_t out);
+typedef double (*pn_loss_fn)(const void *pred, const void *target, int64_t n);
+typedef void (*pn_loss_grad_fn)(const void *pred, const void *target, void *grad, int64_t n);
+typedef double (*pn_xent_fn)(const void *logits, const int64_t *labels, const void *target,
+                             int64_t rows, int64_t classes);
+typedef void (*pn_xent_grad_fn)(const void *logits, const int64_t *labels, const void *target,
+                                void *grad, int64_t rows, int64_t classes);
+
+typedef struct pn_dtype_kernels {
+    pn_act_fwd_fn act_fwd[PN_ACT_COUNT];
+    pn_act_bwd_fn act_bwd[PN_ACT_COUNT];
+    pn_softmax_fn softmax;
+    pn_softmax_bwd_fn softmax_bwd;
+    pn_dense_fwd_fn dense_fwd;
+    pn_dense_bwd_fn dense_bwd;
+    pn_loss_fn loss[PN_LOSS_COUNT];
+    pn_loss_grad_fn loss_grad[PN_LOSS_COUNT];
+    pn_xent_fn xent;
+    pn_xent_grad_fn xent_grad;
+} pn_dtype_kernels;
+
+typedef struct pn_kernel_table {
+    pn_dtype_kernels f32, f64;
+} pn_kernel_table;
+
+extern const pn_kernel_table pn_kernels_baseline;
+#if defined(__x86_64__) || defined(_M_X64)
+#define PN_HAVE_X86 1
+extern const pn_kernel_table pn_kernels_avx2;
+extern const pn_kernel_table pn_kernels_avx512;
+#endif
+
+/* The table of the SIMD level in use (dispatch.c). */
+const pn_kernel_table *pn_active_kernels(void);
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * pyneuron.h -- the one public C API of pyneuron.
+ *
+ * This header is the contract between the C kernels and Python: the cffi
+ * declarations are generated from it at build time (lines starting with '#'
+ * are dropped), so it must stay plain C declarations -- no macros in the
+ * declarations themselves.
+ *
+ * Conventions
+ *  - Every function returns a pn_status; PN_OK (0) means success.
+ *  - Arrays are dense, C-contiguous, of the element type named by `dtype`.
+ *    Sizes are element counts (int64_t); negative sizes, NULL pointers for a
+ *    non-empty array, and sizes whose byte count overflows are rejected.
+ *  - Outputs may alias inputs of the same shape (in-place operation) where
+ *    the function says so.
+ */
+#ifndef PYNEURON_H
+#define PYNEURON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum pn_status {
+    PN_OK = 0,
+    PN_ERR_NULL = 1,        /* a required pointer was NULL */
+    PN_ERR_SIZE = 2,        /* a size was negative or inconsistent */
+    PN_ERR_OVERFLOW = 3,    /* a byte count would overflow */
+    PN_ERR_DTYPE = 4,       /* unknown dtype code */
+    PN_ERR_OP = 5,          /* unknown activation / loss code */
+    PN_ERR_ARG = 6,         /* an argument is out of its domain */
+    PN_ERR_SIMD = 7,        /* SIMD level unknown or not supported by this CPU */
+    PN_ERR_NOMEM = 8,       /* allocation failed */
+    PN_ERR_LABEL = 9        /* a class label is out of range */
+} pn_status;
+
+typedef enum pn_dtype {
+    PN_F32 = 0,
+    PN_F64 = 1
+} pn_dtype;
+
+/* SIMD levels, ordered: a higher level implies the lower ones. */
+typedef enum pn_simd {
+    PN_SIMD_BASELINE = 0,   /* portable C */
+    PN_SIMD_AVX2 = 1,       /* x86-64 AVX2 + FMA */
+    PN_SIMD_AVX512 = 2,     /* x86-64 AVX-512F (+ AVX2, FMA) */
+    PN_SIMD_COUNT = 3
+} pn_simd;
+
+/* Element-wise activations.  `alpha` is the leaky-ReLU slope or the ELU
+ * scale and is ignored by the others. */
+typedef enum pn_act {
+    PN_ACT_IDENTITY = 0,
+    PN_ACT_SIGMOID = 1,
+    PN_ACT_TANH = 2,
+    PN_ACT_RELU = 3,
+    PN_ACT_LEAKY_RELU = 4,
+    PN_ACT_ELU = 5,
+    PN_ACT_GELU = 6,        /* exact: x * Phi(x) */
+    PN_ACT_GELU_TANH = 7,   /* tanh approximation */
+    PN_ACT_SILU = 8,
+    PN_ACT_SOFTPLUS = 9,
+    PN_ACT_COUNT = 10
+} pn_act;
+
+typedef enum pn_loss_kind {
+    PN_LOSS_MSE = 0,            /* mean((p - t)^2) over all elements */
+    PN_LOSS_BCE_LOGITS = 1,     /* binary cross-entropy on logits */
+    PN_LOSS_BCE = 2,            /* binary cross-entropy on probabilities */
+    PN_LOSS_COUNT = 3
+} pn_loss_kind;
+
+/* ---- SIMD dispatch ---------------------------------------------------- */
+
+/* Bit mask of the levels this CPU (and OS) can run: bit k = level k. */
+int pn_simd_supported(void);
+/* Select the kernels of `level`; PN_ERR_SIMD if the CPU cannot run it. */
+pn_status pn_simd_set(int level);
+/* The level in use. */
+int pn_simd_get(void);
+/* Human-readable text for a status code. */
+const char *pn_status_message(int status);
+
+/* ---- Activations -------------------------------------------------------- */
+
+/* y[i] = act(x[i]) for i < n.  y may equal x. */
+pn_status pn_act_forward(int act, int dtype, const void *x, void *y,
+                         int64_t n, double alpha);
+/* dx[i] = act'(x[i]) * dy[i].  dx may equal x or dy. */
+pn_status pn_act_backward(int act, int dtype, const void *x, const void *dy,
+                          void *dx, int64_t n, double alpha);
+
+/* Softmax (or log-softmax when `log` != 0) of each of `rows` rows of
+ * `cols` elements.  y may equal x. */
+pn_status pn_softmax(int dtype, int log, const void *x, void *y,
+                     int64_t rows, int64_t cols);
+/* Gradient of the row-wise (log-)softmax with respect to x, given x and
+ * dL/dy.  dx may equal dy, not x. */
+pn_status pn_softmax_backward(int dtype, int log, const void *x,
+                              const void *dy, void *dx,
+                              int64_t rows, int64_t cols);
+
+/* ---- Dense layer: y = x W + b ---------------------------------------- */
+
+/* x: (n, in), W: (in, out), b: (out,) or NULL, y: (n, out).
+ * y must not overlap x, W or b. */
+pn_status pn_dense_forward(int dtype, const void *x, const void *W,
+                           const void *b, void *y,
+                           int64_t n, int64_t in, int64_t out);
+/* Given dy: (n, out), writes any of dx: (n, in), dW: (in, out), db: (out,)
+ * that is not NULL.  Outputs must not overlap the inputs. */
+pn_status pn_dense_backward(int dtype, const void *x, const void *W,
+                            const void *dy, void *dx, void *dW, void *db,
+                            int64_t n, int64_t in, int64_t out);
+
+/* ---- Losses ----------------------------------------------------------- */
+
+/* Mean loss over the n elements of pred / target, written to *loss. */
+pn_status pn_loss(int loss, int dtype, const void *pred, const void *target,
+                  int64_t n, double *result);
+/* dL/dpred of the mean loss, written to grad (n elements; may alias pred). */
+pn_status pn_loss_backward(int loss, int dtype, const void *pred,
+                           const void *target, void *grad, int64_t n);
+
+/* Softmax cross-entropy, mean over rows, of logits (rows, classes).
+ * Exactly one of `labels` (rows class indices) or `target` (rows x classes
+ * probabilities, e.g. one-hot) is given; the other is NULL. */
+pn_status pn_cross_entropy(int dtype, const void *logits,
+                           const int64_t *labels, const void *target,
+                           int64_t rows, int64_t classes, double *result);
+pn_status pn_cross_entropy_backward(int dtype, const void *logits,
+                                    const int64_t *labels, const void *target,
+                                    void *grad, int64_t rows, int64_t classes);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PYNEURON_H */

@@ -1,0 +1,12 @@
+"""pyneuron: exact, fast neural-network kernels in SIMD C, numpy in and out.
+
+>>> import numpy as np, pyneuron.functional as F
+>>> F.sigmoid(np.array([-1.0, 0.0, 1.0]))
+array([0.26894142, 0.5       , 0.73105858])
+"""
+from ._core import set_simd_level, simd_level, simd_levels
+from . import functional
+
+__version__ = "0.1.0"
+
+__all__ = ["functional", "simd_level", "simd_levels", "set_simd_level", "__version__"]

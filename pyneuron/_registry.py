@@ -1,0 +1,99 @@
+"""The one list of activation functions.
+
+Each row names an op of the C kernel (``pn_act`` code in
+``csrc/pyneuron.h``) and says everything the rest of the project needs:
+``pyneuron.functional`` generates ``name`` and ``name_backward`` from it,
+the tests sweep every row against a high-precision reference, and the
+benchmarks time every row against its idiomatic numpy expression and
+PyTorch.  Adding an activation: a kernel pair in
+``csrc/kernels/activations.inc``, its slot in the kernel table, and a row
+here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from ._core import lib
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: Any
+    #: For a string-valued parameter: value -> pn_act code of that variant.
+    variants: Mapping[str, int] | None = None
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+    code: int  # pn_act code (the default variant's, for ops with variants)
+    formula: str
+    derivative: str
+    output_range: str
+    #: Ulp bound tested for float32/float64; 0 means exact.
+    ulp_bound: int
+    numpy: Callable[..., np.ndarray]  # the idiomatic numpy expression
+    torch: Callable[..., Any]  # (torch, x, **params) -> tensor
+    params: tuple[Param, ...] = ()
+
+    def kernel_args(self, params: Mapping[str, Any]) -> tuple[int, float]:
+        """(pn_act code, alpha) for these parameter values, validated."""
+        code, alpha = self.code, 0.0
+        for p in self.params:
+            value = params[p.name]
+            if p.variants is not None:
+                if value not in p.variants:
+                    choices = ", ".join(repr(v) for v in p.variants)
+                    raise ValueError(f"{self.name}: {p.name} must be one of {choices}, got {value!r}")
+                code = p.variants[value]
+            else:
+                if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+                    raise TypeError(f"{self.name}: {p.name} must be a real number, got {type(value).__name__}")
+                alpha = float(value)
+                if not np.isfinite(alpha):
+                    raise ValueError(f"{self.name}: {p.name} must be finite, got {alpha}")
+        return code, alpha
+
+
+def _gelu_numpy(x, approximate="none"):
+    if approximate == "tanh":
+        return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
+    from scipy.special import erf  # numpy has no erf
+
+    return 0.5 * x * (1 + erf(x / np.sqrt(2)))
+
+
+ACTIVATIONS: tuple[Activation, ...] = (
+    Activation("identity", lib.PN_ACT_IDENTITY, "x", "1", "(-inf, inf)", 0,
+               lambda x: x.copy(), lambda t, x: x.clone()),
+    Activation("sigmoid", lib.PN_ACT_SIGMOID, "1 / (1 + exp(-x))", "s(x) (1 - s(x))", "(0, 1)", 4,
+               lambda x: 1 / (1 + np.exp(-x)), lambda t, x: t.sigmoid(x)),
+    Activation("tanh", lib.PN_ACT_TANH, "(e^x - e^-x) / (e^x + e^-x)", "1 - tanh(x)^2", "(-1, 1)", 4,
+               lambda x: np.tanh(x), lambda t, x: t.tanh(x)),
+    Activation("relu", lib.PN_ACT_RELU, "max(x, 0)", "1 if x > 0 else 0", "[0, inf)", 0,
+               lambda x: np.maximum(x, 0), lambda t, x: t.relu(x)),
+    Activation("leaky_relu", lib.PN_ACT_LEAKY_RELU, "x if x > 0 else alpha x", "1 if x > 0 else alpha",
+               "(-inf, inf)", 0,
+               lambda x, alpha=0.01: np.where(x > 0, x, alpha * x),
+               lambda t, x, alpha=0.01: t.nn.functional.leaky_relu(x, alpha),
+               (Param("alpha", 0.01),)),
+    Activation("elu", lib.PN_ACT_ELU, "x if x > 0 else alpha (e^x - 1)", "1 if x > 0 else alpha e^x",
+               "(-alpha, inf)", 4,
+               lambda x, alpha=1.0: np.where(x > 0, x, alpha * np.expm1(x)),
+               lambda t, x, alpha=1.0: t.nn.functional.elu(x, alpha),
+               (Param("alpha", 1.0),)),
+    Activation("gelu", lib.PN_ACT_GELU, "x Phi(x) = x/2 (1 + erf(x / sqrt 2))", "Phi(x) + x phi(x)",
+               "[-0.17, inf)", 4, _gelu_numpy,
+               lambda t, x, approximate="none": t.nn.functional.gelu(x, approximate=approximate),
+               (Param("approximate", "none", {"none": lib.PN_ACT_GELU, "tanh": lib.PN_ACT_GELU_TANH}),)),
+    Activation("silu", lib.PN_ACT_SILU, "x / (1 + exp(-x))", "s(x) (1 + x (1 - s(x)))", "[-0.28, inf)", 4,
+               lambda x: x / (1 + np.exp(-x)), lambda t, x: t.nn.functional.silu(x)),
+    Activation("softplus", lib.PN_ACT_SOFTPLUS, "log(1 + exp(x))", "sigmoid(x)", "(0, inf)", 4,
+               lambda x: np.logaddexp(0, x), lambda t, x: t.nn.functional.softplus(x)),
+)
+
+BY_NAME: dict[str, Activation] = {a.name: a for a in ACTIVATIONS}

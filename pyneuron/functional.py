@@ -1,0 +1,391 @@
+"""Neural-network kernels on numpy arrays, computed by pyneuron's SIMD C.
+
+Use it as ``import pyneuron.functional as F``.  Every function takes numpy
+arrays (or array-likes) and returns new numpy arrays, or writes into
+``out=``.  float32 and float64 are computed in their own precision; integer
+input in float64.  See the README's "Inputs and outputs" for the rules and
+the errors bad input raises.
+
+Activations (each with ``<name>_backward(x, grad, ...)`` returning dL/dx):
+identity, sigmoid, tanh, relu, leaky_relu, elu, gelu, silu, softplus,
+softmax, log_softmax.  Dense layer: dense, dense_backward.  Losses (each
+with ``_backward``): mse, binary_cross_entropy_with_logits,
+binary_cross_entropy, cross_entropy.
+"""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from . import _arrays as A
+from ._core import check, lib
+from ._registry import ACTIVATIONS, Activation
+
+__all__: list[str] = []
+
+_ACCURACY = (
+    "Accuracy: within {ulp} ulp of the exact result for float32 and float64, "
+    "tails and denormal results included; NaN propagates."
+)
+
+
+# ---------------------------------------------------------------- activations
+
+def _forward(code: int, alpha: float, x, out, where: str) -> np.ndarray:
+    # The checks of A.as_float / A.output, inlined for the common case: on
+    # an 8-element array the Python layer costs more than the kernel.
+    if type(x) is np.ndarray and x.flags.c_contiguous and (x.dtype is A.F32 or x.dtype is A.F64):
+        a = x
+    else:
+        a = A.as_float(x, where)
+    y = np.empty_like(a) if out is None else A.output(out, a.shape, a.dtype, where)
+    status = lib.pn_act_forward(code, A.dtype_code(a), A.ffi.from_buffer(a), A.ffi.from_buffer(y), a.size, alpha)
+    if status:
+        check(status, where)
+    return y
+
+
+def _backward(code: int, alpha: float, x, grad, out, where: str) -> np.ndarray:
+    a, g = A.common(where, A.as_float(x, where), A.as_float(grad, where, "grad"))
+    A.same_shape(where, a, g, "x", "grad")
+    dx = A.output(out, a.shape, a.dtype, where)
+    check(lib.pn_act_backward(code, A.dtype_code(a), A.buf(a), A.buf(g), A.buf(dx), a.size, alpha), where)
+    return dx
+
+
+def _param_value(spec: Activation, where: str, args: tuple, kwargs: dict):
+    """The op's one parameter from (args, kwargs), by position or name."""
+    p = spec.params[0]
+    if len(args) > 1 or (args and p.name in kwargs):
+        raise TypeError(f"{where}() takes one {p.name} argument")
+    value = args[0] if args else kwargs.pop(p.name, p.default)
+    if kwargs:
+        raise TypeError(f"{where}() got an unexpected keyword argument {next(iter(kwargs))!r}")
+    return spec.kernel_args({p.name: value})
+
+
+def _docstring(spec: Activation, backward: bool) -> str:
+    params = "".join(f", {p.name}={p.default!r}" for p in spec.params)
+    accuracy = "Exact." if spec.ulp_bound == 0 else _ACCURACY.format(ulp=spec.ulp_bound)
+    if backward:
+        return (
+            f"Gradient of {spec.name}: dL/dx = {spec.name}'(x) * grad, with {spec.name}'(x) = "
+            f"{spec.derivative}.\n\n``{spec.name}_backward(x, grad{params}, *, out=None)``; x and grad "
+            "have the same shape; the result has their dtype (float64 if they differ).\n\n" + accuracy
+        )
+    return (
+        f"{spec.name}(x) = {spec.formula}, element-wise; output range {spec.output_range}.\n\n"
+        f"``{spec.name}(x{params}, *, out=None)``: x of any shape; float32 and float64 are "
+        "computed in their own precision, integers in float64.  ``out`` (same shape and dtype, "
+        "C-contiguous, writeable) receives the result; it may be x itself.\n\n" + accuracy
+    )
+
+
+def _signature(spec: Activation, backward: bool) -> inspect.Signature:
+    P = inspect.Parameter
+    params = [P("x", P.POSITIONAL_OR_KEYWORD)]
+    if backward:
+        params.append(P("grad", P.POSITIONAL_OR_KEYWORD))
+    params += [P(p.name, P.POSITIONAL_OR_KEYWORD, default=p.default) for p in spec.params]
+    params.append(P("out", P.KEYWORD_ONLY, default=None))
+    return inspect.Signature(params)
+
+
+def _define(spec: Activation) -> None:
+    name, bname = spec.name, spec.name + "_backward"
+    if spec.params:
+        def forward(x, *args, out=None, **kwargs):
+            code, alpha = _param_value(spec, name, args, kwargs)
+            return _forward(code, alpha, x, out, name)
+
+        def backward(x, grad, *args, out=None, **kwargs):
+            code, alpha = _param_value(spec, bname, args, kwargs)
+            return _backward(code, alpha, x, grad, out, bname)
+    else:
+        code = spec.code
+
+        def forward(x, *, out=None):
+            return _forward(code, 0.0, x, out, name)
+
+        def backward(x, grad, *, out=None):
+            return _backward(code, 0.0, x, grad, out, bname)
+
+    for fn, fname, is_backward in ((forward, name, False), (backward, bname, True)):
+        fn.__name__ = fn.__qualname__ = fname
+        fn.__module__ = __name__
+        fn.__doc__ = _docstring(spec, is_backward)
+        fn.__signature__ = _signature(spec, is_backward)
+        globals()[fname] = fn
+        __all__.append(fname)
+
+
+for _spec in ACTIVATIONS:
+    _define(_spec)
+
+
+# ------------------------------------------------------- softmax, log-softmax
+
+def _rows_last(a: np.ndarray, axis: int, where: str) -> tuple[np.ndarray, int]:
+    """``a`` with ``axis`` moved last (contiguous), and the normalised axis."""
+    if a.ndim == 0:
+        return a.reshape(1), 0
+    if not -a.ndim <= axis < a.ndim:
+        raise ValueError(f"{where}: axis {axis} is out of bounds for an array of shape {a.shape}")
+    axis %= a.ndim
+    if axis == a.ndim - 1:
+        return a, axis
+    return np.ascontiguousarray(np.moveaxis(a, axis, -1)), axis
+
+
+def _restore(result: np.ndarray, shape: tuple, axis: int, moved: bool, out, where: str) -> np.ndarray:
+    if moved:
+        result = np.moveaxis(result, -1, axis)
+    result = result.reshape(shape)
+    if out is None:
+        return np.ascontiguousarray(result)
+    target = A.output(out, shape, result.dtype, where)
+    if target is not result:
+        np.copyto(target, result)
+    return target
+
+
+def _softmax(log: int, x, axis: int, out, where: str) -> np.ndarray:
+    a = A.as_float(x, where)
+    rows_last, ax = _rows_last(a, axis, where)
+    moved = a.ndim > 0 and ax != a.ndim - 1
+    direct = out is not None and not moved
+    y = A.output(out, a.shape, a.dtype, where) if direct else np.empty_like(rows_last)
+    cols = rows_last.shape[-1]
+    rows = rows_last.size // cols if cols else 0
+    check(lib.pn_softmax(A.dtype_code(a), log, A.buf(rows_last), A.buf(y), rows, cols), where)
+    return y if direct else _restore(y, a.shape, ax, moved, out, where)
+
+
+def _softmax_backward(log: int, x, grad, axis: int, out, where: str) -> np.ndarray:
+    a, g = A.common(where, A.as_float(x, where), A.as_float(grad, where, "grad"))
+    A.same_shape(where, a, g, "x", "grad")
+    xr, ax = _rows_last(a, axis, where)
+    gr, _ = _rows_last(g, axis, where)
+    moved = a.ndim > 0 and ax != a.ndim - 1
+    dx = np.empty_like(xr)
+    cols = xr.shape[-1]
+    rows = xr.size // cols if cols else 0
+    check(lib.pn_softmax_backward(A.dtype_code(a), log, A.buf(xr), A.buf(gr), A.buf(dx), rows, cols), where)
+    return _restore(dx, a.shape, ax, moved, out, where)
+
+
+def softmax(x, axis: int = -1, *, out=None) -> np.ndarray:
+    """softmax(x)_i = exp(x_i - max x) / sum_j exp(x_j - max x) along ``axis``.
+
+    Subtracting the row maximum first keeps every exponent <= 0, so large
+    logits never overflow.  A row holding NaN gives NaN; a row holding +inf
+    gives NaN, as the float64 numpy formula does.
+    """
+    return _softmax(0, x, axis, out, "softmax")
+
+
+def log_softmax(x, axis: int = -1, *, out=None) -> np.ndarray:
+    """log_softmax(x)_i = x_i - max x - log(sum_j exp(x_j - max x)) along ``axis``."""
+    return _softmax(1, x, axis, out, "log_softmax")
+
+
+def softmax_backward(x, grad, axis: int = -1, *, out=None) -> np.ndarray:
+    """dL/dx = y (grad - sum(grad y)) with y = softmax(x), along ``axis``."""
+    return _softmax_backward(0, x, grad, axis, out, "softmax_backward")
+
+
+def log_softmax_backward(x, grad, axis: int = -1, *, out=None) -> np.ndarray:
+    """dL/dx = grad - softmax(x) sum(grad), along ``axis``."""
+    return _softmax_backward(1, x, grad, axis, out, "log_softmax_backward")
+
+
+__all__ += ["softmax", "log_softmax", "softmax_backward", "log_softmax_backward"]
+
+
+# ---------------------------------------------------------------- dense layer
+
+def _dense_operands(x, W, where: str):
+    x = A.as_float(x, where)
+    W = A.as_float(W, where, "W")
+    if W.ndim != 2:
+        raise ValueError(f"{where}: W must be 2-D (in, out), got shape {W.shape}")
+    if x.ndim not in (1, 2) or x.shape[-1] != W.shape[0]:
+        raise ValueError(
+            f"{where}: x has shape {x.shape} and W has shape {W.shape}; "
+            "expected x (n, in) or (in,) and W (in, out)"
+        )
+    return x, W
+
+
+def dense(x, W, b=None, *, out=None) -> np.ndarray:
+    """y = x @ W + b: x (n, in) or (in,), W (in, out), b (out,) or None.
+
+    The matrix product runs on pyneuron's own register-blocked SIMD GEMM.
+    """
+    x, W = _dense_operands(x, W, "dense")
+    arrays = (x, W) if b is None else (x, W, A.as_float(b, "dense", "b"))
+    arrays = A.common("dense", *arrays)
+    x, W = arrays[0], arrays[1]
+    n, (din, dout) = (x.shape[0] if x.ndim == 2 else 1), W.shape
+    if b is not None:
+        b = arrays[2]
+        if b.shape != (dout,):
+            raise ValueError(f"dense: b has shape {b.shape}, expected ({dout},) to match W {W.shape}")
+    y = A.output(out, x.shape[:-1] + (dout,), x.dtype, "dense")
+    bptr = A.buf(b) if b is not None else A.ffi.NULL
+    check(lib.pn_dense_forward(A.dtype_code(x), A.buf(x), A.buf(W), bptr, A.buf(y), n, din, dout), "dense")
+    return y
+
+
+def dense_backward(x, W, grad) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of y = x @ W + b given grad = dL/dy: returns (dx, dW, db).
+
+    dx = grad @ W.T, dW = x.T @ grad, db = grad summed over the batch.
+    """
+    x, W = _dense_operands(x, W, "dense_backward")
+    g = A.as_float(grad, "dense_backward", "grad")
+    x, W, g = A.common("dense_backward", x, W, g)
+    din, dout = W.shape
+    if g.shape != x.shape[:-1] + (dout,):
+        raise ValueError(
+            f"dense_backward: grad has shape {g.shape}, expected {x.shape[:-1] + (dout,)} "
+            f"for x {x.shape} and W {W.shape}"
+        )
+    n = x.shape[0] if x.ndim == 2 else 1
+    dx, dW, db = np.empty_like(x), np.empty_like(W), np.empty(dout, x.dtype)
+    check(
+        lib.pn_dense_backward(A.dtype_code(x), A.buf(x), A.buf(W), A.buf(g),
+                              A.buf(dx), A.buf(dW), A.buf(db), n, din, dout),
+        "dense_backward",
+    )
+    return dx, dW, db
+
+
+__all__ += ["dense", "dense_backward"]
+
+
+# --------------------------------------------------------------------- losses
+
+def _pair(pred, target, where: str, pred_name: str = "pred"):
+    p, t = A.common(where, A.as_float(pred, where, pred_name), A.as_float(target, where, "target"))
+    A.same_shape(where, p, t, pred_name, "target")
+    return p, t
+
+
+def _loss(kind: int, pred, target, where: str, pred_name: str = "pred"):
+    p, t = _pair(pred, target, where, pred_name)
+    if kind == lib.PN_LOSS_BCE:
+        _check_probabilities(p, where)
+    result = A.ffi.new("double *")
+    check(lib.pn_loss(kind, A.dtype_code(p), A.buf(p), A.buf(t), p.size, result), where)
+    return p.dtype.type(result[0])
+
+
+def _loss_backward(kind: int, pred, target, out, where: str, pred_name: str = "pred"):
+    p, t = _pair(pred, target, where, pred_name)
+    if kind == lib.PN_LOSS_BCE:
+        _check_probabilities(p, where)
+    g = A.output(out, p.shape, p.dtype, where)
+    check(lib.pn_loss_backward(kind, A.dtype_code(p), A.buf(p), A.buf(t), A.buf(g), p.size), where)
+    return g
+
+
+def _check_probabilities(p: np.ndarray, where: str) -> None:
+    if ((p < 0) | (p > 1)).any():
+        raise ValueError(f"{where}: probabilities must lie in [0, 1] (got values from {p.min()} to {p.max()})")
+
+
+def mse(pred, target):
+    """Mean squared error, mean((pred - target)^2) over all elements (same shapes)."""
+    return _loss(lib.PN_LOSS_MSE, pred, target, "mse")
+
+
+def mse_backward(pred, target, *, out=None) -> np.ndarray:
+    """dL/dpred of :func:`mse`: 2 (pred - target) / pred.size."""
+    return _loss_backward(lib.PN_LOSS_MSE, pred, target, out, "mse_backward")
+
+
+def binary_cross_entropy_with_logits(logits, target):
+    """Mean binary cross-entropy of sigmoid(logits) against targets in [0, 1].
+
+    Computed stably from the logits, max(z, 0) - z t + log(1 + exp(-|z|)):
+    no overflow and no log(0) for any logit.
+    """
+    return _loss(lib.PN_LOSS_BCE_LOGITS, logits, target, "binary_cross_entropy_with_logits", "logits")
+
+
+def binary_cross_entropy_with_logits_backward(logits, target, *, out=None) -> np.ndarray:
+    """dL/dlogits = (sigmoid(logits) - target) / logits.size."""
+    return _loss_backward(lib.PN_LOSS_BCE_LOGITS, logits, target, out,
+                          "binary_cross_entropy_with_logits_backward", "logits")
+
+
+def binary_cross_entropy(prob, target):
+    """Mean binary cross-entropy of probabilities in [0, 1]; logs clamped at -100 as in PyTorch."""
+    return _loss(lib.PN_LOSS_BCE, prob, target, "binary_cross_entropy", "prob")
+
+
+def binary_cross_entropy_backward(prob, target, *, out=None) -> np.ndarray:
+    """dL/dprob = (prob - target) / max(prob (1 - prob), 1e-12) / prob.size, as in PyTorch."""
+    return _loss_backward(lib.PN_LOSS_BCE, prob, target, out, "binary_cross_entropy_backward", "prob")
+
+
+def _xent_operands(logits, labels, where: str):
+    z = A.as_float(logits, where, "logits")
+    if z.ndim not in (1, 2):
+        raise ValueError(f"{where}: logits must be (n, classes) or (classes,), got shape {z.shape}")
+    lab = np.asarray(labels)
+    if lab.shape == z.shape:
+        if lab.dtype.kind not in "fiub":
+            raise TypeError(f"{where}: target probabilities have unsupported dtype {lab.dtype}")
+        (z, t), idx = A.common(where, z, A.as_float(lab, where, "labels")), None
+    elif lab.shape == z.shape[:-1]:
+        if lab.dtype.kind not in "iu":
+            raise TypeError(
+                f"{where}: class labels of shape {lab.shape} must be integers, got dtype {lab.dtype} "
+                f"(or pass probabilities / one-hot of shape {z.shape})"
+            )
+        classes = z.shape[-1]
+        if lab.size and (lab.min() < 0 or lab.max() >= classes):
+            raise ValueError(f"{where}: labels must lie in [0, {classes}), got {lab.min()} to {lab.max()}")
+        idx, t = np.ascontiguousarray(lab, dtype=np.int64), None
+    else:
+        raise ValueError(
+            f"{where}: labels have shape {lab.shape}; expected class indices of shape {z.shape[:-1]} "
+            f"or probabilities of shape {z.shape} for logits {z.shape}"
+        )
+    rows = z.shape[0] if z.ndim == 2 else 1
+    lab_ptr = A.ffi.cast("int64_t *", A.buf(idx)) if idx is not None else A.ffi.NULL
+    t_ptr = A.buf(t) if t is not None else A.ffi.NULL
+    return z, rows, z.shape[-1], lab_ptr, t_ptr, (idx, t)
+
+
+def cross_entropy(logits, labels):
+    """Softmax cross-entropy, mean over rows: logsumexp(z) - z[label].
+
+    ``labels``: class indices (n,) of an integer dtype, or probabilities /
+    one-hot rows of the logits' shape (n, classes).  Softmax and log are
+    fused, so no probability is ever rounded to 0 before the log.
+    """
+    z, rows, classes, lab_ptr, t_ptr, _keep = _xent_operands(logits, labels, "cross_entropy")
+    result = A.ffi.new("double *")
+    check(lib.pn_cross_entropy(A.dtype_code(z), A.buf(z), lab_ptr, t_ptr, rows, classes, result), "cross_entropy")
+    return z.dtype.type(result[0])
+
+
+def cross_entropy_backward(logits, labels, *, out=None) -> np.ndarray:
+    """dL/dlogits of :func:`cross_entropy`: (softmax(z) sum(t) - t) / n, t the one-hot or target rows."""
+    where = "cross_entropy_backward"
+    z, rows, classes, lab_ptr, t_ptr, _keep = _xent_operands(logits, labels, where)
+    g = A.output(out, z.shape, z.dtype, where)
+    check(lib.pn_cross_entropy_backward(A.dtype_code(z), A.buf(z), lab_ptr, t_ptr, A.buf(g), rows, classes), where)
+    return g
+
+
+__all__ += [
+    "mse", "mse_backward",
+    "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_backward",
+    "binary_cross_entropy", "binary_cross_entropy_backward",
+    "cross_entropy", "cross_entropy_backward",
+]
