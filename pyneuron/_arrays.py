@@ -36,7 +36,8 @@ def as_float(x, where: str, name: str = "x") -> np.ndarray:
             f"{where}: {name} has unsupported dtype {dt}; pyneuron computes in float32 or "
             "float64 (integer and boolean input in float64)"
         )
-    return np.ascontiguousarray(a)
+    # Not np.ascontiguousarray: it turns 0-d arrays into 1-d ones.
+    return a if a.flags.c_contiguous else a.copy(order="C")
 
 
 def common(where: str, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -1,0 +1,126 @@
+"""References for the accuracy tests: float64 formulas (for float32 results)
+and mpmath at 40 digits (for float64 results), and ulp distances."""
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+from scipy.special import erfc
+
+SQRT_2_OVER_PI = np.sqrt(2 / np.pi)
+
+
+def _sigmoid64(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x > 0, 1 / (1 + e), e / (1 + e))
+
+
+def _gelu_tanh64(x):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return x * _sigmoid64(2 * SQRT_2_OVER_PI * (x + 0.044715 * x**3))
+
+
+def _limit_at_minus_inf(f):
+    """x * g(x) -> 0 as x -> -inf, where the float formula gives -inf * 0 = NaN."""
+    def wrapped(x, **params):
+        with np.errstate(invalid="ignore"):
+            return np.where(x == -np.inf, -0.0, f(x, **params))
+    return wrapped
+
+
+#: name -> float64 numpy reference f(x, **params); accurate to far better
+#: than a float32 ulp everywhere (the argument is exact; each formula is
+#: stable in float64 over the float32 range).
+FLOAT64 = {
+    "identity": lambda x: x,
+    "sigmoid": _sigmoid64,
+    "tanh": np.tanh,
+    "relu": lambda x: np.maximum(x, 0),
+    "leaky_relu": lambda x, alpha=0.01: np.where(x > 0, x, alpha * x),
+    "elu": lambda x, alpha=1.0: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))),
+    "gelu": _limit_at_minus_inf(lambda x, approximate="none": (
+        0.5 * x * erfc(-x / np.sqrt(2)) if approximate == "none" else _gelu_tanh64(x)
+    )),
+    "silu": _limit_at_minus_inf(lambda x: x * _sigmoid64(x)),
+    "softplus": lambda x: np.logaddexp(0, x),
+}
+
+mp = mpmath.mp
+
+
+def _mp_sigmoid(x):
+    return 1 / (1 + mp.exp(-x))
+
+
+def _mp_gelu(x, approximate="none"):
+    if approximate == "none":
+        return x * mp.erfc(-x / mp.sqrt(2)) / 2
+    u = mp.sqrt(2 / mp.pi) * (x + mp.mpf("0.044715") * x**3)
+    return x * _mp_sigmoid(2 * u)
+
+
+#: name -> mpmath reference f(mpf, **params) -> mpf.
+MPMATH = {
+    "identity": lambda x: x,
+    "sigmoid": _mp_sigmoid,
+    "tanh": mp.tanh,
+    "relu": lambda x: max(x, 0),
+    "leaky_relu": lambda x, alpha=0.01: x if x > 0 else mp.mpf(alpha) * x,
+    "elu": lambda x, alpha=1.0: x if x > 0 else mp.mpf(alpha) * mp.expm1(x),
+    "gelu": _mp_gelu,
+    "silu": lambda x: x * _mp_sigmoid(x),
+    "softplus": lambda x: mp.log1p(mp.exp(x)),
+}
+
+
+def mp_reference(name: str, x: np.ndarray, **params) -> np.ndarray:
+    """The exact function at each float64 x, rounded once to float64."""
+    f = MPMATH[name]
+    with mp.workdps(40):
+        return np.array([float(f(mp.mpf(float(v)), **params)) for v in x])
+
+
+def ulp_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Number of representable values between a and b (same float dtype).
+
+    +0 and -0 are the same point; NaN vs NaN is 0 and NaN vs a number is
+    the largest distance.
+    """
+    assert a.dtype == b.dtype
+    itype = np.int32 if a.dtype == np.float32 else np.int64
+    sign_bit = np.iinfo(itype).min
+
+    def ordered(v):
+        i = v.view(itype).astype(np.int64)
+        return np.where(i < 0, -(i & ~np.int64(sign_bit)), i)
+
+    oa, ob = ordered(a), ordered(b)
+    same_side = (oa >= 0) == (ob >= 0)
+    with np.errstate(over="ignore"):
+        d = np.where(
+            same_side,
+            np.abs(oa - ob).astype(np.uint64),
+            np.abs(oa).astype(np.uint64) + np.abs(ob).astype(np.uint64),
+        )
+    nan_a, nan_b = np.isnan(a), np.isnan(b)
+    d = np.where(nan_a & nan_b, 0, d)
+    return np.where(nan_a ^ nan_b, np.iinfo(np.uint64).max, d)
+
+
+def special_values(dtype) -> np.ndarray:
+    info = np.finfo(dtype)
+    tiny = info.smallest_subnormal
+    vals = [0.0, -0.0, tiny, -tiny, info.tiny, -info.tiny, info.tiny - tiny, -(info.tiny - tiny),
+            info.max, -info.max, np.inf, -np.inf, np.nan, 1.0, -1.0, info.eps, -info.eps]
+    return np.array(vals, dtype=dtype)
+
+
+def variants(spec):
+    """Parameter sets to test an activation row with: defaults, and for a
+    numeric parameter a second value; for a variant parameter every variant."""
+    out = [{p.name: p.default for p in spec.params}]
+    for p in spec.params:
+        if p.variants:
+            out += [{p.name: v} for v in p.variants if v != p.default]
+        else:
+            out.append({p.name: 0.3})
+    return out

@@ -1,0 +1,94 @@
+"""What the public functions accept and how they refuse: array-likes,
+dtypes, layouts, out=, empty and 0-d arrays."""
+import numpy as np
+import pytest
+
+import pyneuron.functional as F
+from pyneuron._registry import ACTIVATIONS
+
+NAMES = [spec.name for spec in ACTIVATIONS] + ["softmax", "log_softmax"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_array_likes_and_integers_compute_in_float64(name):
+    fwd = getattr(F, name)
+    ref = fwd(np.array([[-2.0, 0.0, 3.0]]))
+    for like in ([[-2, 0, 3]], ((-2.0, 0.0, 3.0),), np.array([[-2, 0, 3]], np.int8), np.array([[-2, 0, 3]], np.int64)[:, ::1]):
+        y = fwd(like)
+        assert y.dtype == np.float64
+        np.testing.assert_array_equal(y, ref)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_dtype_is_preserved(name):
+    fwd = getattr(F, name)
+    for dtype in (np.float32, np.float64):
+        assert fwd(np.ones((2, 3), dtype)).dtype == dtype
+    assert fwd(np.ones(3, np.float16)).dtype == np.float32
+    assert fwd(np.ones(3, ">f8")).dtype == np.float64
+    assert fwd(np.ones(3, np.uint16)).dtype == np.float64
+    assert fwd(np.array([True, False])).dtype == np.float64
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("bad", [np.ones(3, complex), np.array(["a", "b"]), np.array([1, None], dtype=object),
+                                 np.array(["2020-01-01"], dtype="datetime64[D]")])
+def test_unsupported_dtypes_are_type_errors_naming_the_dtype(name, bad):
+    with pytest.raises(TypeError, match=str(bad.dtype).replace("[", r"\[").replace("]", r"\]")):
+        getattr(F, name)(bad)
+
+
+@pytest.mark.parametrize("name", [spec.name for spec in ACTIVATIONS])
+def test_out_is_validated(name):
+    fwd = getattr(F, name)
+    x = np.ones((2, 3))
+    with pytest.raises(ValueError, match="dtype float32, expected float64"):
+        fwd(x, out=np.empty((2, 3), np.float32))
+    with pytest.raises(ValueError, match=r"shape \(3, 2\), expected \(2, 3\)"):
+        fwd(x, out=np.empty((3, 2)))
+    with pytest.raises(ValueError, match="C-contiguous"):
+        fwd(x, out=np.empty((3, 2)).T)
+    ro = np.empty((2, 3))
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        fwd(x, out=ro)
+    with pytest.raises(TypeError, match="numpy array"):
+        fwd(x, out=[[0.0] * 3] * 2)
+    out = np.empty((2, 3))
+    assert fwd(x, out=out) is out
+    assert fwd(out, out=out) is out  # in place
+
+
+@pytest.mark.parametrize("name", [spec.name for spec in ACTIVATIONS])
+def test_empty_and_zero_dimensional(name):
+    fwd, bwd = getattr(F, name), getattr(F, name + "_backward")
+    assert fwd(np.zeros((0, 5), np.float32)).shape == (0, 5)
+    y = fwd(np.float64(0.5))
+    assert y.shape == () and np.isfinite(y)
+    assert bwd(np.float64(0.5), np.float64(1.0)).shape == ()
+
+
+@pytest.mark.parametrize("name", [spec.name for spec in ACTIVATIONS])
+def test_backward_shape_mismatch(name):
+    with pytest.raises(ValueError, match=r"\(3,\).*\(4,\)"):
+        getattr(F, name + "_backward")(np.zeros(3), np.zeros(4))
+
+
+def test_parameters_are_validated():
+    with pytest.raises(ValueError, match="approximate must be one of"):
+        F.gelu(np.ones(2), approximate="erf")
+    with pytest.raises(TypeError, match="alpha must be a real number"):
+        F.leaky_relu(np.ones(2), "0.1")
+    with pytest.raises(ValueError, match="alpha must be finite"):
+        F.elu(np.ones(2), alpha=np.nan)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        F.elu(np.ones(2), beta=1.0)
+    np.testing.assert_allclose(F.leaky_relu([-1.0], alpha=0.2), [-0.2])
+    np.testing.assert_allclose(F.leaky_relu([-1.0], 0.2), [-0.2])
+
+
+def test_help_says_formula_and_accuracy():
+    assert "1 / (1 + exp(-x))" in F.sigmoid.__doc__ and "ulp" in F.sigmoid.__doc__
+    import inspect
+    assert str(inspect.signature(F.leaky_relu)) == "(x, alpha=0.01, *, out=None)"
+    assert str(inspect.signature(F.gelu_backward)) == "(x, grad, approximate='none', *, out=None)"
