@@ -11,6 +11,7 @@ here.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -60,11 +61,12 @@ class Activation:
 
 
 def _gelu_numpy(x, approximate="none"):
+    # Python float constants: numpy float64 scalars would promote float32 x.
     if approximate == "tanh":
-        return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
+        return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
     from scipy.special import erf  # numpy has no erf
 
-    return 0.5 * x * (1 + erf(x / np.sqrt(2)))
+    return 0.5 * x * (1 + erf(x / math.sqrt(2)))
 
 
 ACTIVATIONS: tuple[Activation, ...] = (
