@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -10,8 +11,11 @@ from pyneuron._core import LEVELS
 
 
 def run_python(code, **env):
+    """Run code in a fresh interpreter, away from the source tree (whose
+    pyneuron/ has no compiled module) so it imports the installed package."""
     full_env = {**os.environ, **env}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=full_env)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=full_env,
+                          cwd=tempfile.gettempdir())
 
 
 def test_levels_are_ordered_and_include_baseline():
