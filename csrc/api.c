@@ -14,10 +14,6 @@
         if (st_ != PN_OK) return st_;      \
     } while (0)
 
-static const pn_dtype_kernels *kernels_of(int dtype) {
-    const pn_kernel_table *t = pn_active_kernels();
-    return dtype == PN_F32 ? &t->f32 : &t->f64;
-}
 
 static pn_status check_dtype(int dtype) {
     return dtype == PN_F32 || dtype == PN_F64 ? PN_OK : PN_ERR_DTYPE;
@@ -54,6 +50,7 @@ const char *pn_status_message(int status) {
     case PN_ERR_SIMD: return "SIMD level unknown or not supported by this CPU";
     case PN_ERR_NOMEM: return "out of memory";
     case PN_ERR_LABEL: return "class label out of range";
+    case PN_DIVERGED: return "training diverged: the loss is not finite";
     default: return "unknown status";
     }
 }
@@ -64,7 +61,7 @@ pn_status pn_act_forward(int act, int dtype, const void *x, void *y, int64_t n, 
     TRY(check_count(dtype, n));
     TRY(need(x, n));
     TRY(need(y, n));
-    if (n) kernels_of(dtype)->act_fwd[act](x, y, n, alpha);
+    if (n) pn_kernels_for(dtype)->act_fwd[act](x, y, n, alpha);
     return PN_OK;
 }
 
@@ -76,7 +73,7 @@ pn_status pn_act_backward(int act, int dtype, const void *x, const void *dy, voi
     TRY(need(x, n));
     TRY(need(dy, n));
     TRY(need(dx, n));
-    if (n) kernels_of(dtype)->act_bwd[act](x, dy, dx, n, alpha);
+    if (n) pn_kernels_for(dtype)->act_bwd[act](x, dy, dx, n, alpha);
     return PN_OK;
 }
 
@@ -86,7 +83,7 @@ pn_status pn_softmax(int dtype, int log, const void *x, void *y, int64_t rows, i
     TRY(check_matrix(dtype, rows, cols, &count));
     TRY(need(x, count));
     TRY(need(y, count));
-    if (count) kernels_of(dtype)->softmax(log != 0, x, y, rows, cols);
+    if (count) pn_kernels_for(dtype)->softmax(log != 0, x, y, rows, cols);
     return PN_OK;
 }
 
@@ -99,7 +96,7 @@ pn_status pn_softmax_backward(int dtype, int log, const void *x, const void *dy,
     TRY(need(dy, count));
     TRY(need(dx, count));
     if (count && dx == x) return PN_ERR_ARG;
-    if (count) kernels_of(dtype)->softmax_bwd(log != 0, x, dy, dx, rows, cols);
+    if (count) pn_kernels_for(dtype)->softmax_bwd(log != 0, x, dy, dx, rows, cols);
     return PN_OK;
 }
 
@@ -120,7 +117,7 @@ pn_status pn_dense_forward(int dtype, const void *x, const void *W, const void *
     TRY(check_dense(dtype, x, W, n, in, out, &nx, &nw, &ny));
     TRY(need(y, ny));
     if (!ny) return PN_OK;
-    return kernels_of(dtype)->dense_fwd(x, W, b, y, n, in, out);
+    return pn_kernels_for(dtype)->dense_fwd(x, W, b, y, n, in, out);
 }
 
 pn_status pn_dense_backward(int dtype, const void *x, const void *W, const void *dy, void *dx,
@@ -133,7 +130,7 @@ pn_status pn_dense_backward(int dtype, const void *x, const void *W, const void 
     if (!nw) dW = NULL;
     if (!out) db = NULL;
     if (!dx && !dW && !db) return PN_OK;
-    return kernels_of(dtype)->dense_bwd(x, W, dy, dx, dW, db, n, in, out);
+    return pn_kernels_for(dtype)->dense_bwd(x, W, dy, dx, dW, db, n, in, out);
 }
 
 pn_status pn_loss(int loss, int dtype, const void *pred, const void *target, int64_t n,
@@ -144,7 +141,7 @@ pn_status pn_loss(int loss, int dtype, const void *pred, const void *target, int
     TRY(need(pred, n));
     TRY(need(target, n));
     if (!result) return PN_ERR_NULL;
-    *result = n ? kernels_of(dtype)->loss[loss](pred, target, n) : NAN;
+    *result = n ? pn_kernels_for(dtype)->loss[loss](pred, target, n) : NAN;
     return PN_OK;
 }
 
@@ -156,7 +153,7 @@ pn_status pn_loss_backward(int loss, int dtype, const void *pred, const void *ta
     TRY(need(pred, n));
     TRY(need(target, n));
     TRY(need(grad, n));
-    if (n) kernels_of(dtype)->loss_grad[loss](pred, target, grad, n);
+    if (n) pn_kernels_for(dtype)->loss_grad[loss](pred, target, grad, n);
     return PN_OK;
 }
 
@@ -178,7 +175,7 @@ pn_status pn_cross_entropy(int dtype, const void *logits, const int64_t *labels,
     int64_t count;
     TRY(check_xent(dtype, logits, labels, target, rows, classes, &count));
     if (!result) return PN_ERR_NULL;
-    *result = rows ? kernels_of(dtype)->xent(logits, labels, target, rows, classes) : NAN;
+    *result = rows ? pn_kernels_for(dtype)->xent(logits, labels, target, rows, classes) : NAN;
     return PN_OK;
 }
 
@@ -188,6 +185,6 @@ pn_status pn_cross_entropy_backward(int dtype, const void *logits, const int64_t
     TRY(check_xent(dtype, logits, labels, target, rows, classes, &count));
     TRY(need(grad, count));
     if (target && grad == target && count) return PN_ERR_ARG;
-    if (rows) kernels_of(dtype)->xent_grad(logits, labels, target, grad, rows, classes);
+    if (rows) pn_kernels_for(dtype)->xent_grad(logits, labels, target, grad, rows, classes);
     return PN_OK;
 }

@@ -71,3 +71,21 @@ int pn_simd_get(void) {
 }
 
 const pn_kernel_table *pn_active_kernels(void) { return tables[pn_simd_get()]; }
+
+const pn_dtype_kernels *pn_kernels_for(int dtype) {
+    const pn_kernel_table *t = pn_active_kernels();
+    return dtype == PN_F32 ? &t->f32 : &t->f64;
+}
+
+const char *pn_build_info(void) {
+#ifdef PN_HAVE_X86
+#define PN_COMPILED_LEVELS "baseline, avx2, avx512"
+#else
+#define PN_COMPILED_LEVELS "baseline"
+#endif
+#ifdef __VERSION__
+    return "C compiler " __VERSION__ "; kernels compiled: " PN_COMPILED_LEVELS;
+#else
+    return "kernels compiled: " PN_COMPILED_LEVELS;
+#endif
+}

@@ -24,6 +24,11 @@ typedef double (*pn_xent_fn)(const void *logits, const int64_t *labels, const vo
 typedef void (*pn_xent_grad_fn)(const void *logits, const int64_t *labels, const void *target,
                                 void *grad, int64_t rows, int64_t classes);
 
+typedef void (*pn_sgd_fn)(void *params, const void *grad, void *buf, int64_t n,
+                          const pn_train_config *config, int first);
+typedef void (*pn_adam_fn)(void *params, const void *grad, void *m, void *v, int64_t n,
+                           const pn_train_config *config, int64_t step);
+
 typedef struct pn_dtype_kernels {
     pn_act_fwd_fn act_fwd[PN_ACT_COUNT];
     pn_act_bwd_fn act_bwd[PN_ACT_COUNT];
@@ -35,6 +40,8 @@ typedef struct pn_dtype_kernels {
     pn_loss_grad_fn loss_grad[PN_LOSS_COUNT];
     pn_xent_fn xent;
     pn_xent_grad_fn xent_grad;
+    pn_sgd_fn sgd;
+    pn_adam_fn adam;
 } pn_dtype_kernels;
 
 typedef struct pn_kernel_table {
@@ -47,6 +54,9 @@ extern const pn_kernel_table pn_kernels_baseline;
 extern const pn_kernel_table pn_kernels_avx2;
 extern const pn_kernel_table pn_kernels_avx512;
 #endif
+
+/* The kernels of the SIMD level in use for a dtype (dispatch.c). */
+const pn_dtype_kernels *pn_kernels_for(int dtype);
 
 /* The table of the SIMD level in use (dispatch.c). */
 const pn_kernel_table *pn_active_kernels(void);

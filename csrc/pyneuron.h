@@ -34,7 +34,8 @@ typedef enum pn_status {
     PN_ERR_ARG = 6,         /* an argument is out of its domain */
     PN_ERR_SIMD = 7,        /* SIMD level unknown or not supported by this CPU */
     PN_ERR_NOMEM = 8,       /* allocation failed */
-    PN_ERR_LABEL = 9        /* a class label is out of range */
+    PN_ERR_LABEL = 9,       /* a class label is out of range */
+    PN_DIVERGED = 10        /* training stopped: the loss became NaN or inf */
 } pn_status;
 
 typedef enum pn_dtype {
@@ -83,6 +84,8 @@ pn_status pn_simd_set(int level);
 int pn_simd_get(void);
 /* Human-readable text for a status code. */
 const char *pn_status_message(int status);
+/* The compiler and the SIMD levels compiled into this build. */
+const char *pn_build_info(void);
 
 /* ---- Activations -------------------------------------------------------- */
 
@@ -134,6 +137,101 @@ pn_status pn_cross_entropy(int dtype, const void *logits,
 pn_status pn_cross_entropy_backward(int dtype, const void *logits,
                                     const int64_t *labels, const void *target,
                                     void *grad, int64_t rows, int64_t classes);
+
+/* ---- Networks and training ------------------------------------------ */
+
+/* A multilayer perceptron of n_layers dense layers: sizes[0] inputs,
+ * sizes[n_layers] outputs.  params holds, layer after layer, W (sizes[l] x
+ * sizes[l+1], row-major) then b (sizes[l+1]).  Layer l's output goes
+ * through acts[l] with parameter alphas[l]; with softmax_output the last
+ * layer's acts entry is ignored and its rows go through softmax instead. */
+typedef struct pn_mlp {
+    int dtype;
+    int n_layers;
+    const int64_t *sizes;
+    const int *acts;
+    const double *alphas;
+    int softmax_output;
+    void *params;
+} pn_mlp;
+
+/* y (n x sizes[n_layers]) = net(x) (n x sizes[0]). */
+pn_status pn_mlp_forward(const pn_mlp *net, const void *x, void *y, int64_t n);
+
+typedef enum pn_train_loss {
+    PN_TRAIN_MSE = 0,    /* mean squared error on the output */
+    PN_TRAIN_BCE = 1,    /* binary cross-entropy; output = sigmoid(last pre-activation) */
+    PN_TRAIN_XENT = 2    /* softmax cross-entropy on class labels; softmax_output */
+} pn_train_loss;
+
+typedef enum pn_optimizer {
+    PN_OPT_SGD = 0,      /* torch.optim.SGD (dampening 0) */
+    PN_OPT_ADAM = 1      /* torch.optim.Adam (L2 weight decay, no amsgrad) */
+} pn_optimizer;
+
+typedef struct pn_train_config {
+    int loss;                 /* pn_train_loss */
+    int optimizer;            /* pn_optimizer */
+    double lr;
+    double momentum;          /* SGD */
+    int nesterov;             /* SGD */
+    double beta1, beta2, eps; /* Adam */
+    double weight_decay;      /* Adam */
+    int64_t batch_size;       /* 1 .. n; n is full batch */
+    int shuffle;              /* reshuffle the samples every epoch */
+} pn_train_config;
+
+/* The training set (x: n x inputs; targets: y (n x outputs) for MSE and
+ * BCE, labels (n class indices) for XENT) and the inputs at which
+ * predictions are recorded (grid: grid_n x inputs). */
+typedef struct pn_train_data {
+    const void *x;
+    const void *y;
+    const int64_t *labels;
+    int64_t n;
+    const void *grid;
+    int64_t grid_n;
+} pn_train_data;
+
+/* Everything that carries over from one pn_train call to the next. */
+typedef struct pn_train_state {
+    int64_t epoch;       /* epochs completed */
+    int64_t step;        /* optimizer steps taken */
+    uint64_t rng;        /* shuffling generator (splitmix64) state */
+    void *opt_a;         /* SGD momentum buffer / Adam first moment: one per parameter */
+    void *opt_b;         /* Adam second moment: one per parameter */
+    int64_t *order;      /* n sample indices, the current epoch's order */
+} pn_train_state;
+
+/* Snapshots: at each epoch in epochs[] (ascending), the state after that
+ * many epochs: the loss on the whole training set, all parameters, the
+ * predictions on the grid, per layer the gradient norm (of the whole
+ * training set's loss with respect to that layer's W and b) and two unit
+ * statistics, unit_stats[l][0] = fraction of dead units (ReLU and leaky
+ * ReLU layers: pre-activation <= 0 on every training input) and
+ * unit_stats[l][1] = fraction of saturated (input, unit) pairs (sigmoid,
+ * tanh: derivative below 5% of its peak); 0 for other activations. */
+typedef struct pn_recording {
+    int64_t count;
+    const int64_t *epochs;
+    int64_t next;             /* snapshots written so far */
+    double *loss;             /* count */
+    void *params;             /* count x parameter count */
+    void *predictions;        /* count x grid_n x outputs */
+    double *grad_norms;       /* count x n_layers */
+    double *unit_stats;       /* count x n_layers x 2 */
+} pn_recording;
+
+/* Number of parameters (weights and biases) of the network. */
+int64_t pn_mlp_param_count(const pn_mlp *net);
+
+/* Train for `epochs` more epochs, recording every snapshot due on the way
+ * (including one at the current epoch before the first update).  If an
+ * epoch's loss is not finite, training stops after that epoch: the state it
+ * led to is recorded as the next snapshot (whatever epoch was scheduled
+ * there) and PN_DIVERGED is returned, state->epoch telling where. */
+pn_status pn_train(const pn_mlp *net, const pn_train_config *config, const pn_train_data *data,
+                   pn_train_state *state, pn_recording *rec, int64_t epochs);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,7 @@
 #define v_sub PN_OP(sub)
 #define v_mul PN_OP(mul)
 #define v_div PN_OP(div)
+#define v_sqrt PN_OP(sqrt)
 #define v_fma PN_OP(fma)
 #define v_max PN_OP(max)
 #define v_min PN_OP(min)

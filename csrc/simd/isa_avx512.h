@@ -25,6 +25,7 @@ PN_SI f32_v f32_add(f32_v a, f32_v b) { return _mm512_add_ps(a, b); }
 PN_SI f32_v f32_sub(f32_v a, f32_v b) { return _mm512_sub_ps(a, b); }
 PN_SI f32_v f32_mul(f32_v a, f32_v b) { return _mm512_mul_ps(a, b); }
 PN_SI f32_v f32_div(f32_v a, f32_v b) { return _mm512_div_ps(a, b); }
+PN_SI f32_v f32_sqrt(f32_v a) { return _mm512_sqrt_ps(a); }
 PN_SI f32_v f32_fma(f32_v a, f32_v b, f32_v c) { return _mm512_fmadd_ps(a, b, c); }
 PN_SI f32_v f32_max(f32_v a, f32_v b) { return _mm512_max_ps(a, b); }
 PN_SI f32_v f32_min(f32_v a, f32_v b) { return _mm512_min_ps(a, b); }
@@ -69,6 +70,7 @@ PN_SI f64_v f64_add(f64_v a, f64_v b) { return _mm512_add_pd(a, b); }
 PN_SI f64_v f64_sub(f64_v a, f64_v b) { return _mm512_sub_pd(a, b); }
 PN_SI f64_v f64_mul(f64_v a, f64_v b) { return _mm512_mul_pd(a, b); }
 PN_SI f64_v f64_div(f64_v a, f64_v b) { return _mm512_div_pd(a, b); }
+PN_SI f64_v f64_sqrt(f64_v a) { return _mm512_sqrt_pd(a); }
 PN_SI f64_v f64_fma(f64_v a, f64_v b, f64_v c) { return _mm512_fmadd_pd(a, b, c); }
 PN_SI f64_v f64_max(f64_v a, f64_v b) { return _mm512_max_pd(a, b); }
 PN_SI f64_v f64_min(f64_v a, f64_v b) { return _mm512_min_pd(a, b); }

@@ -9,7 +9,7 @@
  *                       fill the other lanes with zero and never touch
  *                       memory past p[k-1]
  *   P_set               broadcast
- *   P_add P_sub P_mul P_div P_fma(a,b,c)=a*b+c (fused where the ISA has it)
+ *   P_add P_sub P_mul P_div P_sqrt P_fma(a,b,c)=a*b+c (fused where the ISA has it)
  *   P_max(a,b) = a > b ? a : b  -- so a NaN in b is returned: put the
  *   P_min(a,b) = a < b ? a : b     operand that may be NaN second
  *   P_abs P_copysign(mag, sgn) P_and_bits(a, mask-bits)
@@ -24,6 +24,7 @@
 #ifndef PN_ISA_SCALAR_H
 #define PN_ISA_SCALAR_H
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -44,6 +45,7 @@ PN_SI f32_v f32_add(f32_v a, f32_v b) { return a + b; }
 PN_SI f32_v f32_sub(f32_v a, f32_v b) { return a - b; }
 PN_SI f32_v f32_mul(f32_v a, f32_v b) { return a * b; }
 PN_SI f32_v f32_div(f32_v a, f32_v b) { return a / b; }
+PN_SI f32_v f32_sqrt(f32_v a) { return sqrtf(a); }
 /* Unfused on purpose: a software fma() is far slower than the error it saves. */
 PN_SI f32_v f32_fma(f32_v a, f32_v b, f32_v c) { return a * b + c; }
 PN_SI f32_v f32_max(f32_v a, f32_v b) { return a > b ? a : b; }
@@ -79,6 +81,7 @@ PN_SI f64_v f64_add(f64_v a, f64_v b) { return a + b; }
 PN_SI f64_v f64_sub(f64_v a, f64_v b) { return a - b; }
 PN_SI f64_v f64_mul(f64_v a, f64_v b) { return a * b; }
 PN_SI f64_v f64_div(f64_v a, f64_v b) { return a / b; }
+PN_SI f64_v f64_sqrt(f64_v a) { return sqrt(a); }
 PN_SI f64_v f64_fma(f64_v a, f64_v b, f64_v c) { return a * b + c; }
 PN_SI f64_v f64_max(f64_v a, f64_v b) { return a > b ? a : b; }
 PN_SI f64_v f64_min(f64_v a, f64_v b) { return a < b ? a : b; }

@@ -1,0 +1,155 @@
+"""The command line: ``python -m pyneuron`` (or ``pyneuron``).
+
+    pyneuron train --layers 1,2,2,1 --activation leaky_relu --target "exp(-5*x)" \\
+                   --epochs 10000 --optimizer adam --lr 0.01 --out runs/leaky.npz
+    pyneuron train --layers 2,8,8,1 --activation tanh --dataset circle --out runs/circle.npz
+    pyneuron info
+
+Errors are one line on stderr and exit status 2; an interrupted run
+(Ctrl-C) saves what it recorded and exits with status 130.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+from . import __version__, datasets
+from ._core import LEVELS, ffi, lib, simd_level, simd_levels
+from .network import ACTIVATION_NAMES, INITS, Network
+from .optim import SGD, Adam
+
+
+class CliError(Exception):
+    """A problem with the user's request: printed as one line, exit status 2."""
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    return values
+
+
+def _float_pair(text: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected two comma-separated numbers like 0,1, got {text!r}") from None
+    return lo, hi
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pyneuron", description="Train small networks in C and record their trajectories.")
+    p.add_argument("--version", action="version", version=f"pyneuron {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a network and save its trajectory (.npz)",
+                       description="Train a network on a 1-D target or a 2-D dataset, record snapshots, save them.")
+    t.add_argument("--layers", type=_int_list, default=[1, 2, 2, 1],
+                   help="layer sizes, inputs first: 1,2,2,1 (default) is 1 input, two hidden layers of 2, 1 output")
+    t.add_argument("--activation", default="sigmoid",
+                   help=f"hidden activation, or one per hidden layer comma-separated: {', '.join(ACTIVATION_NAMES)}")
+    t.add_argument("--alpha", type=float, default=None, help="leaky_relu slope (default 0.01) or elu alpha (1.0)")
+    t.add_argument("--output-activation", default=None,
+                   help="output activation (default: identity for --target, sigmoid for --dataset)")
+    data = t.add_mutually_exclusive_group()
+    data.add_argument("--target", default=None,
+                      help='1-D target expression in x, e.g. "exp(-5*x)" (default), "sin(3*x)"')
+    data.add_argument("--dataset", choices=sorted(datasets.CLASSIFICATION) + sorted(datasets.REGRESSION_2D),
+                      help="a TensorFlow Playground dataset (2 inputs) instead of a 1-D target")
+    t.add_argument("--n", type=int, default=None, help="number of points (default 256 for a target, 500 for a dataset)")
+    t.add_argument("--x-range", type=_float_pair, default=(0.0, 1.0), help="x interval of a target (default 0,1)")
+    t.add_argument("--noise", type=float, default=0.0, help="dataset noise in [0, 1] (default 0)")
+    t.add_argument("--loss", choices=["mse", "bce", "cross_entropy"], default=None,
+                   help="default: mse for a target or regression dataset, bce for a classification dataset")
+    t.add_argument("--optimizer", choices=["adam", "sgd"], default="adam", help="default adam")
+    t.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
+    t.add_argument("--momentum", type=float, default=0.0, help="SGD momentum (default 0)")
+    t.add_argument("--epochs", type=int, default=10_000, help="epochs to train (default 10000)")
+    t.add_argument("--batch-size", type=int, default=None, help="minibatch size (default: full batch)")
+    t.add_argument("--snapshots", type=int, default=300, help="snapshots to record (default 300)")
+    t.add_argument("--schedule", choices=["log", "linear"], default="log",
+                   help="spacing of the snapshots (default log: more frames early)")
+    t.add_argument("--init", choices=INITS, default=None, help="weight initialisation (default suits the activation)")
+    t.add_argument("--seed", type=int, default=0, help="seed of the initial weights and the shuffling (default 0)")
+    t.add_argument("--dtype", choices=["float64", "float32"], default="float64", help="default float64")
+    t.add_argument("--out", default=None, help="where to save the trajectory (.npz); default: nothing saved")
+    bar = t.add_mutually_exclusive_group()
+    bar.add_argument("--progress", dest="progress", action="store_true", default=None, help="show a progress bar")
+    bar.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+
+    sub.add_parser("info", help="version, SIMD levels, build details")
+    return p
+
+
+def _train(args) -> int:
+    if args.dataset:
+        classify = args.dataset in datasets.CLASSIFICATION
+        make = (datasets.CLASSIFICATION if classify else datasets.REGRESSION_2D)[args.dataset]
+        x, y = make(n=args.n or 500, noise=args.noise, seed=args.seed)
+        loss = args.loss or ("bce" if classify else "mse")
+        data_text = f"{args.dataset} ({len(x)} points, noise {args.noise})"
+    else:
+        target = args.target or "exp(-5*x)"
+        x, y = datasets.function(target, n=args.n or 256, x_range=args.x_range)
+        loss = args.loss or "mse"
+        data_text = f"y = {target} on [{args.x_range[0]:g}, {args.x_range[1]:g}] ({len(x)} points)"
+    output = args.output_activation or {"bce": "sigmoid", "cross_entropy": "softmax"}.get(loss, "identity")
+    if loss == "cross_entropy":
+        y = y.astype(np.int64).ravel()
+    acts = args.activation.split(",")
+    net = Network(args.layers, activation=acts if len(acts) > 1 else acts[0], output_activation=output,
+                  init=args.init, seed=args.seed, dtype=np.dtype(args.dtype), alpha=args.alpha)
+    if args.lr <= 0:
+        raise CliError(f"--lr must be positive, got {args.lr}")
+    opt = Adam(lr=args.lr) if args.optimizer == "adam" else SGD(lr=args.lr, momentum=args.momentum)
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    grid = np.linspace(x.min(), x.max(), 200) if x.shape[1] == 1 else None
+    started = time.perf_counter()
+    traj = net.fit(x, y, loss=loss, optimizer=opt, epochs=args.epochs, batch_size=args.batch_size,
+                   seed=args.seed, snapshots=args.snapshots, schedule=args.schedule, grid=grid, progress=progress)
+    seconds = time.perf_counter() - started
+    traj.config["data"]["description"] = data_text
+    if args.out:
+        traj.save(args.out)
+    epochs_run = traj.config["epochs_run"]
+    first, last = (traj.loss[0], traj.loss[-1]) if len(traj) else (float("nan"),) * 2
+    status = ("interrupted" if traj.partial else
+              f"diverged at epoch {traj.diverged_at}" if traj.diverged_at is not None else "trained")
+    saved = f" -> {args.out}" if args.out else ""
+    print(f"{status} {net.describe()} on {data_text}: {epochs_run} epochs in {seconds:.2f} s, "
+          f"{loss} {first:.4g} -> {last:.4g}, {len(traj)} snapshots{saved}")
+    return 130 if traj.partial else (1 if traj.diverged_at is not None else 0)
+
+
+def _info() -> int:
+    build = ffi.string(lib.pn_build_info()).decode()
+    print(f"pyneuron {__version__}")
+    print(f"SIMD levels available: {', '.join(simd_levels())} (of {', '.join(LEVELS)})")
+    print(f"SIMD level in use: {simd_level()}" + (f" (PYNEURON_SIMD={os.environ['PYNEURON_SIMD']})"
+                                                  if os.environ.get("PYNEURON_SIMD") else ""))
+    print(f"build: {build}")
+    print(f"numpy {np.__version__}; python {sys.version.split()[0]}")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)  # argparse itself prints usage + one error line, exit 2
+    try:
+        return _train(args) if args.command == "train" else _info()
+    except (CliError, ValueError, TypeError, OSError) as exc:
+        print(f"pyneuron: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pyneuron: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,380 @@
+"""Small fully connected networks that train in C and record what they do.
+
+>>> import pyneuron
+>>> from pyneuron import datasets
+>>> x, y = datasets.exp_decay()
+>>> net = pyneuron.Network([1, 2, 2, 1], activation="leaky_relu")
+>>> traj = net.fit(x, y, optimizer=pyneuron.Adam(lr=0.01), epochs=2000, snapshots=50)
+>>> float(traj.loss[-1]) < float(traj.loss[0])
+True
+"""
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from typing import Sequence
+
+import numpy as np
+
+from . import _arrays as A
+from ._core import check, ffi, lib, simd_level
+from ._registry import BY_NAME
+from .optim import SGD, Adam
+from .trajectory import Trajectory, schedule_epochs
+
+__all__ = ["Network", "Layer", "ACTIVATION_NAMES", "INITS"]
+
+#: Activations a layer can use (registry names, plus aliases).
+_ACT_CODES = {name: spec.code for name, spec in BY_NAME.items()}
+_ACT_CODES.update({"linear": lib.PN_ACT_IDENTITY, "gelu_tanh": lib.PN_ACT_GELU_TANH})
+ACTIVATION_NAMES = tuple(sorted(_ACT_CODES))
+_DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
+
+INITS = ("xavier", "glorot", "he", "lecun", "tutorial")
+_RELU_LIKE = {"relu", "leaky_relu", "elu", "gelu", "gelu_tanh", "silu", "softplus"}
+
+_LOSSES = {"mse": lib.PN_TRAIN_MSE, "bce": lib.PN_TRAIN_BCE, "cross_entropy": lib.PN_TRAIN_XENT}
+
+
+class Layer:
+    """One dense layer: ``activation(x @ W + b)``.
+
+    ``W`` (in, out) and ``b`` (out,) are writable views of the network's
+    parameter vector, the memory the C training loop updates.
+    """
+
+    def __init__(self, W: np.ndarray, b: np.ndarray, activation: str, alpha: float | None):
+        self.W, self.b, self.activation, self.alpha = W, b, activation, alpha
+
+    def __repr__(self) -> str:
+        act = self.activation + (f"({self.alpha})" if self.alpha is not None else "")
+        return f"Layer({self.W.shape[0]} -> {self.W.shape[1]}, {act})"
+
+
+def _as_list(value, count: int, what: str) -> list:
+    if isinstance(value, (list, tuple)):
+        if len(value) != count:
+            raise ValueError(f"Network: {what} has {len(value)} entries for {count} hidden layers")
+        return list(value)
+    return [value] * count
+
+
+class Network:
+    """A multilayer perceptron whose forward pass and training run in C.
+
+    ``Network([1, 2, 2, 1], activation="leaky_relu")``: 1 input, two hidden
+    layers of 2 units, 1 output.
+
+    - ``activation``: name, or one name per hidden layer; any of
+      :data:`ACTIVATION_NAMES`.  ``alpha``: the leaky-ReLU slope or ELU scale
+      (a number, or one per hidden layer; default 0.01 and 1.0).
+    - ``output_activation``: ``"identity"`` (regression), ``"sigmoid"``
+      (binary classification, trained with ``loss="bce"``), ``"softmax"``
+      (classes, ``loss="cross_entropy"``) or any activation name.
+    - ``init``: ``"xavier"``/``"glorot"`` (uniform, PyTorch's
+      ``xavier_uniform_``), ``"he"`` (normal, std sqrt(2/in)), ``"lecun"``
+      (normal, std sqrt(1/in)) or ``"tutorial"`` (0.1 N(0, 1), as in the
+      classic from-scratch tutorials); biases start at 0.  Default: he for
+      ReLU-like hidden units, xavier otherwise.  Seeded by ``seed``.
+    """
+
+    def __init__(self, layers: Sequence[int], activation="sigmoid", output_activation: str = "identity",
+                 init: str | None = None, seed: int = 0, dtype=np.float64, alpha=None):
+        sizes = list(layers) if isinstance(layers, (list, tuple)) else None
+        if sizes is None or len(sizes) < 2 or not all(
+                isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in sizes):
+            raise ValueError(f"Network: layers must be a list of at least 2 positive sizes, got {layers!r}")
+        dtype = np.dtype(dtype)
+        if dtype not in (A.F32, A.F64):
+            raise TypeError(f"Network: dtype must be float32 or float64, got {dtype}")
+        hidden = len(sizes) - 2
+        acts = _as_list(activation, hidden, "activation")
+        alphas = _as_list(alpha, hidden, "alpha")
+        names = ", ".join(ACTIVATION_NAMES)
+        for a in acts:
+            if a not in _ACT_CODES:
+                raise ValueError(f"Network: unknown hidden activation {a!r}; expected one of {names}")
+        if output_activation not in _ACT_CODES and output_activation != "softmax":
+            raise ValueError(f"Network: unknown output_activation {output_activation!r}; "
+                             f"expected softmax or one of {names}")
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+            raise ValueError(f"Network: seed must be a non-negative integer, got {seed!r}")
+        if init is None:
+            init = "he" if acts and all(a in _RELU_LIKE for a in acts) else "xavier"
+        if init not in INITS:
+            raise ValueError(f"Network: unknown init {init!r}; expected one of {', '.join(INITS)}")
+
+        self.sizes = [int(s) for s in sizes]
+        self.activations = acts + [output_activation]
+        self.alphas = [self._alpha(a, al) for a, al in zip(acts, alphas)] + [self._alpha(output_activation, None)]
+        self.output_activation = output_activation
+        self.init, self.seed, self.dtype = init, int(seed), dtype
+        count = sum((i + 1) * o for i, o in zip(self.sizes[:-1], self.sizes[1:]))
+        self.params = np.zeros(count, dtype)
+        self.layers: list[Layer] = []
+        offset = 0
+        for l, (i, o) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
+            W = self.params[offset:offset + i * o].reshape(i, o)
+            b = self.params[offset + i * o:offset + (i + 1) * o]
+            offset += (i + 1) * o
+            self.layers.append(Layer(W, b, self.activations[l], self.alphas[l]))
+        self.reset(seed)
+        self._c_sizes = ffi.new("int64_t[]", self.sizes)
+        codes = [_ACT_CODES.get(a, lib.PN_ACT_IDENTITY) for a in self.activations]
+        self._c_acts = ffi.new("int[]", codes)
+        self._c_alphas = ffi.new("double[]", [a if a is not None else 0.0 for a in self.alphas])
+
+    @staticmethod
+    def _alpha(activation: str, alpha):
+        if activation not in _DEFAULT_ALPHA:
+            if alpha is not None:
+                raise ValueError(f"Network: alpha applies to leaky_relu and elu, not {activation}")
+            return None
+        value = _DEFAULT_ALPHA[activation] if alpha is None else alpha
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
+                or not math.isfinite(value):
+            raise ValueError(f"Network: alpha must be a finite number, got {alpha!r}")
+        return float(value)
+
+    def reset(self, seed: int | None = None) -> None:
+        """Draw fresh initial weights (``seed`` defaults to the network's)."""
+        rng = np.random.default_rng(self.seed if seed is None else seed)
+        for layer in self.layers:
+            fan_in, fan_out = layer.W.shape
+            if self.init in ("xavier", "glorot"):
+                bound = math.sqrt(6.0 / (fan_in + fan_out))
+                w = rng.uniform(-bound, bound, layer.W.shape)
+            elif self.init == "he":
+                w = rng.normal(0.0, math.sqrt(2.0 / fan_in), layer.W.shape)
+            elif self.init == "lecun":
+                w = rng.normal(0.0, math.sqrt(1.0 / fan_in), layer.W.shape)
+            else:
+                w = 0.1 * rng.standard_normal(layer.W.shape)
+            layer.W[...] = w
+            layer.b[...] = 0.0
+
+    # ---------------------------------------------------------------- C view
+
+    def _c_net(self, params: np.ndarray | None = None):
+        """The pn_mlp struct describing this network (and the buffers it points to)."""
+        params = self.params if params is None else params
+        net = ffi.new("pn_mlp *")
+        net.dtype = A.dtype_code(params)
+        net.n_layers = len(self.layers)
+        net.sizes, net.acts, net.alphas = self._c_sizes, self._c_acts, self._c_alphas
+        net.softmax_output = int(self.output_activation == "softmax")
+        buf = A.buf(params)
+        net.params = buf
+        return net, buf
+
+    @property
+    def n_inputs(self) -> int:
+        return self.sizes[0]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.sizes[-1]
+
+    def _inputs(self, x, where: str, name: str = "x") -> np.ndarray:
+        a = A.as_float(x, where, name)
+        if a.ndim == 1 and self.n_inputs == 1:
+            a = a.reshape(-1, 1)
+        if a.ndim != 2 or a.shape[1] != self.n_inputs:
+            raise ValueError(f"{where}: {name} has shape {a.shape}; this network takes (n, {self.n_inputs})")
+        if not np.isfinite(a).all():
+            raise ValueError(f"{where}: {name} contains NaN or inf")
+        return np.ascontiguousarray(a, dtype=self.dtype)
+
+    def predict(self, x) -> np.ndarray:
+        """The network's output (n, outputs) for inputs x (n, inputs); forward pass in C."""
+        xs = self._inputs(x, "predict")
+        y = np.empty((xs.shape[0], self.n_outputs), self.dtype)
+        net, _keep = self._c_net()
+        check(lib.pn_mlp_forward(net, A.buf(xs), A.buf(y), xs.shape[0]), "predict")
+        return y
+
+    __call__ = predict
+
+    def describe(self) -> str:
+        """e.g. ``1-2-2-1 leaky_relu(0.01)``."""
+        hidden = sorted(set(f"{l.activation}" + (f"({l.alpha})" if l.alpha is not None else "")
+                            for l in self.layers[:-1]))
+        return "-".join(map(str, self.sizes)) + " " + ("/".join(hidden) or "no hidden layer")
+
+    def config(self) -> dict:
+        return {"layers": self.sizes, "activations": self.activations, "alphas": self.alphas,
+                "output_activation": self.output_activation, "init": self.init, "seed": self.seed,
+                "dtype": self.dtype.name}
+
+    def __repr__(self) -> str:
+        return f"Network({self.sizes}, activations={self.activations}, dtype={self.dtype.name})"
+
+    # ------------------------------------------------------------- training
+
+    def _targets(self, y, loss: str, n: int):
+        if loss == "cross_entropy":
+            lab = np.asarray(y)
+            if lab.shape == (n, self.n_outputs) and lab.dtype.kind in "fb":
+                if not (np.isin(lab, (0, 1)).all() and (lab.sum(1) == 1).all()):
+                    raise ValueError("fit: cross_entropy targets of shape (n, classes) must be one-hot")
+                lab = lab.argmax(1)
+            if lab.shape != (n,) or lab.dtype.kind not in "iu":
+                raise ValueError(f"fit: cross_entropy needs integer class labels of shape ({n},) "
+                                 f"or one-hot rows ({n}, {self.n_outputs}), got {lab.dtype} {lab.shape}")
+            if lab.size and (lab.min() < 0 or lab.max() >= self.n_outputs):
+                raise ValueError(f"fit: labels must lie in [0, {self.n_outputs}), got {lab.min()}..{lab.max()}")
+            return None, np.ascontiguousarray(lab, np.int64)
+        t = A.as_float(y, "fit", "y")
+        if t.ndim == 1 and self.n_outputs == 1:
+            t = t.reshape(-1, 1)
+        if t.shape != (n, self.n_outputs):
+            raise ValueError(f"fit: y has shape {t.shape}; expected ({n}, {self.n_outputs}) for x with {n} rows")
+        if not np.isfinite(t).all():
+            raise ValueError("fit: y contains NaN or inf")
+        if loss == "bce" and ((t < 0) | (t > 1)).any():
+            raise ValueError("fit: bce targets must lie in [0, 1]")
+        return np.ascontiguousarray(t, dtype=self.dtype), None
+
+    def fit(self, x, y, loss: str = "mse", optimizer=None, epochs: int = 10_000, batch_size: int | None = None,
+            shuffle: bool = True, seed: int = 0, snapshots: int = 300, schedule="log", grid=None,
+            progress: bool = False) -> Trajectory:
+        """Train in C and return the recorded :class:`Trajectory`.
+
+        - ``loss``: ``"mse"``, ``"bce"`` (needs ``output_activation="sigmoid"``;
+          computed stably from the logit) or ``"cross_entropy"`` (needs
+          ``"softmax"``; y: class labels (n,) or one-hot rows).
+        - ``optimizer``: :class:`SGD` or :class:`Adam`; default ``Adam(lr=0.01)``.
+        - ``batch_size``: ``None`` for full batch; otherwise minibatches, the
+          samples reshuffled every epoch (``shuffle``) by a generator seeded
+          with ``seed``.
+        - ``snapshots`` epochs are recorded, chosen by ``schedule``: ``"log"``
+          (log-spaced: early learning gets more frames), ``"linear"``, or an
+          explicit array of epochs.  Snapshot e is the state after e epochs:
+          0 is the initial weights, ``epochs`` the final ones.
+        - ``grid``: inputs at which predictions are recorded (default x).
+        - ``progress``: show a progress bar.
+
+        The loop runs in C, a chunk of epochs per call; between chunks
+        Python updates the progress bar and lets Ctrl-C stop training: the
+        trajectory recorded so far is returned, marked ``partial``.  If the
+        loss becomes NaN or inf, training stops there with a warning and the
+        trajectory records ``diverged_at``.
+        """
+        if loss not in _LOSSES:
+            raise ValueError(f"fit: unknown loss {loss!r}; expected one of {', '.join(_LOSSES)}")
+        need = {"bce": "sigmoid", "cross_entropy": "softmax"}.get(loss)
+        if need and self.output_activation != need:
+            raise ValueError(f"fit: loss {loss!r} needs output_activation={need!r}, "
+                             f"this network has {self.output_activation!r}")
+        optimizer = Adam(lr=0.01) if optimizer is None else optimizer
+        if not isinstance(optimizer, (SGD, Adam)):
+            raise TypeError(f"fit: optimizer must be pyneuron.SGD or pyneuron.Adam, got {type(optimizer).__name__}")
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+            raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+            raise ValueError(f"fit: seed must be a non-negative integer, got {seed!r}")
+        xs = self._inputs(x, "fit")
+        n = xs.shape[0]
+        if n == 0:
+            raise ValueError("fit: x has no rows")
+        ys, labels = self._targets(y, loss, n)
+        if batch_size is None:
+            batch_size = n
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"fit: batch_size must be a positive integer or None, got {batch_size!r}")
+        gs = xs if grid is None else self._inputs(grid, "fit", "grid")
+        epochs_rec = schedule_epochs(schedule, int(epochs), snapshots)
+
+        S, L, P, G = len(epochs_rec), len(self.layers), self.params.size, gs.shape[0]
+        rec_epochs = np.ascontiguousarray(epochs_rec, np.int64)
+        out = {
+            "loss": np.full(S, np.nan), "params": np.empty((S, P), self.dtype),
+            "predictions": np.empty((S, G, self.n_outputs), self.dtype),
+            "grad_norms": np.empty((S, L)), "unit_stats": np.empty((S, L, 2)),
+        }
+        keep = []  # cdata buffers that must outlive the C calls
+
+        def ptr(a, ctype="void *"):
+            b = A.buf(a)
+            keep.append(b)
+            return ffi.cast(ctype, b)
+
+        rec = ffi.new("pn_recording *")
+        rec.count, rec.epochs, rec.next = S, ptr(rec_epochs, "int64_t *"), 0
+        rec.loss, rec.params = ptr(out["loss"], "double *"), ptr(out["params"])
+        rec.predictions = ptr(out["predictions"])
+        rec.grad_norms, rec.unit_stats = ptr(out["grad_norms"], "double *"), ptr(out["unit_stats"], "double *")
+
+        cfg = ffi.new("pn_train_config *")
+        cfg.loss, cfg.optimizer, cfg.lr = _LOSSES[loss], optimizer.code, optimizer.lr
+        if isinstance(optimizer, SGD):
+            cfg.momentum, cfg.nesterov = optimizer.momentum, int(optimizer.nesterov)
+            cfg.beta1, cfg.beta2, cfg.eps = 0.9, 0.999, 1e-8  # unused, kept valid
+        else:
+            (cfg.beta1, cfg.beta2), cfg.eps, cfg.weight_decay = optimizer.betas, optimizer.eps, optimizer.weight_decay
+        cfg.batch_size, cfg.shuffle = int(batch_size), int(bool(shuffle))
+
+        data = ffi.new("pn_train_data *")
+        data.x, data.n, data.grid, data.grid_n = ptr(xs), n, ptr(gs), G
+        data.y = ptr(ys) if ys is not None else ffi.NULL
+        data.labels = ptr(labels, "int64_t *") if labels is not None else ffi.NULL
+
+        opt_a, opt_b, order = np.zeros(P, self.dtype), np.zeros(P, self.dtype), np.arange(n, dtype=np.int64)
+        state = ffi.new("pn_train_state *")
+        state.rng = int(seed) & (2**64 - 1)
+        state.opt_a, state.opt_b, state.order = ptr(opt_a), ptr(opt_b), ptr(order, "int64_t *")
+        net, _keep = self._c_net()
+
+        bar = _progress_bar(int(epochs), self.describe()) if progress else None
+        partial, diverged_at = False, None
+        chunk, started = 64, time.perf_counter()
+        try:
+            while state.epoch < epochs:
+                t0 = time.perf_counter()
+                todo = min(chunk, int(epochs) - state.epoch)
+                status = lib.pn_train(net, cfg, data, state, rec, todo)
+                if status == lib.PN_DIVERGED:
+                    diverged_at = int(state.epoch)
+                    warnings.warn(f"fit: training diverged at epoch {diverged_at}: the loss is not finite "
+                                  "(try a smaller learning rate)", RuntimeWarning, stacklevel=2)
+                    break
+                check(status, "fit")
+                if bar:
+                    bar.update(todo)
+                    bar.set_postfix(loss=f"{out['loss'][rec.next - 1]:.3g}", refresh=False)
+                # about 0.1 s per C call: responsive to Ctrl-C, negligible overhead
+                elapsed = time.perf_counter() - t0
+                chunk = int(min(max(chunk * (0.1 / elapsed if elapsed > 0 else 4), 16), chunk * 4))
+        except KeyboardInterrupt:
+            partial = True
+        finally:
+            if bar:
+                bar.close()
+        seconds = time.perf_counter() - started
+
+        recorded = int(rec.next)
+        epochs_out = rec_epochs[:recorded].copy()
+        if diverged_at is not None and recorded:
+            epochs_out[-1] = diverged_at
+        config = {
+            "network": self.config(), "loss": loss, "optimizer": optimizer.config(),
+            "epochs": int(epochs), "epochs_run": int(state.epoch), "batch_size": int(batch_size),
+            "shuffle": bool(shuffle), "seed": int(seed),
+            "schedule": schedule if isinstance(schedule, str) else "explicit",
+            "data": {"n": n, "inputs": self.n_inputs, "outputs": self.n_outputs,
+                     "x_min": xs.min(0).tolist(), "x_max": xs.max(0).tolist()},
+            "seconds": seconds, "simd_level": simd_level(),
+        }
+        return Trajectory(
+            epochs=epochs_out, loss=out["loss"][:recorded], flat_params=out["params"][:recorded],
+            predictions=out["predictions"][:recorded], grid=gs.copy(), grad_norms=out["grad_norms"][:recorded],
+            unit_stats=out["unit_stats"][:recorded], sizes=self.sizes, config=config,
+            partial=partial, diverged_at=diverged_at,
+        )
+
+
+def _progress_bar(total: int, label: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=label, unit="epoch", unit_scale=True, dynamic_ncols=True, leave=False)

@@ -1,0 +1,243 @@
+"""What a training run recorded, snapshot by snapshot, and its file format.
+
+File format (``.npz``, format version 1): a zip of ``.npy`` arrays, no
+pickles:
+
+=================  ===================  =======================================
+name               shape                content
+=================  ===================  =======================================
+``format``         ()                   the string ``"pyneuron-trajectory"``
+``format_version`` ()                   1 (readers refuse newer versions)
+``config``         ()                   JSON: network, optimiser, loss, data,
+                                        epochs, pyneuron version, SIMD level
+``sizes``          (L + 1,)             layer sizes
+``epochs``         (S,)                 epoch of each snapshot (ascending)
+``loss``           (S,)                 loss on the whole training set
+``params``         (S, P)               all parameters, layer by layer: W
+                                        (in x out, row-major) then b
+``predictions``    (S, G, outputs)      network output on the grid
+``grid``           (G, inputs)          evaluation inputs
+``grad_norms``     (S, L)               per-layer gradient norm (W and b)
+``unit_stats``     (S, L, 2)            per layer: dead fraction (ReLU,
+                                        leaky ReLU), saturated fraction
+                                        (sigmoid, tanh)
+``partial``        ()                   training was interrupted
+``diverged_at``    ()                   epoch the loss stopped being finite,
+                                        or -1
+=================  ===================  =======================================
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["Trajectory", "Snapshot", "FORMAT_VERSION", "schedule_epochs"]
+
+FORMAT_NAME = "pyneuron-trajectory"
+FORMAT_VERSION = 1
+
+
+def schedule_epochs(schedule, epochs: int, snapshots: int) -> np.ndarray:
+    """The epochs to record: ``"log"``, ``"linear"`` or explicit; 0 and
+    ``epochs`` are always included by the named schedules."""
+    if isinstance(schedule, str):
+        if isinstance(snapshots, bool) or not isinstance(snapshots, (int, np.integer)) or snapshots < 2:
+            raise ValueError(f"fit: snapshots must be an integer >= 2, got {snapshots!r}")
+        count = min(int(snapshots), epochs + 1)
+        if schedule == "linear":
+            return np.unique(np.round(np.linspace(0, epochs, count)).astype(np.int64))
+        if schedule == "log":
+            # log-spaced in (epoch + 1), densest at the start; unique after
+            # rounding, so use the first point count giving enough values
+            for k in range(count, 20 * count):
+                e = np.unique(np.round(np.geomspace(1, epochs + 1, k)).astype(np.int64) - 1)
+                if len(e) >= count:
+                    return e
+            return np.arange(epochs + 1)
+        raise ValueError(f"fit: unknown schedule {schedule!r}; expected 'log', 'linear' or an array of epochs")
+    e = np.asarray(schedule)
+    if e.ndim != 1 or e.size == 0 or e.dtype.kind not in "iu":
+        raise ValueError("fit: an explicit schedule must be a non-empty 1-D array of integer epochs")
+    if e.min() < 0 or e.max() > epochs:
+        raise ValueError(f"fit: scheduled epochs must lie in [0, {epochs}], got {e.min()}..{e.max()}")
+    return np.unique(e.astype(np.int64))
+
+
+@dataclass
+class Snapshot:
+    """The state at one (possibly fractional) epoch, see :meth:`Trajectory.at`."""
+
+    epoch: float
+    loss: float
+    params: list  # per layer {"W": (in, out), "b": (out,)}
+    predictions: np.ndarray
+    grad_norms: np.ndarray
+    unit_stats: np.ndarray
+
+
+class Trajectory:
+    """Snapshots of a training run.
+
+    Attributes: ``epochs`` (S,), ``loss`` (S,), ``params`` (per layer
+    ``{"W": (S, in, out), "b": (S, out)}``), ``flat_params`` (S, P),
+    ``predictions`` (S, G, outputs), ``grid`` (G, inputs), ``grad_norms``
+    (S, L), ``unit_stats`` (S, L, 2), ``config`` (dict), ``partial``,
+    ``diverged_at`` (epoch or None).
+    """
+
+    def __init__(self, *, epochs, loss, flat_params, predictions, grid, grad_norms, unit_stats,
+                 sizes: Sequence[int], config: dict, partial: bool = False, diverged_at: int | None = None):
+        self.epochs = np.asarray(epochs, np.int64)
+        self.loss = np.asarray(loss, np.float64)
+        self.flat_params = np.asarray(flat_params)
+        self.predictions = np.asarray(predictions)
+        self.grid = np.asarray(grid)
+        self.grad_norms = np.asarray(grad_norms, np.float64)
+        self.unit_stats = np.asarray(unit_stats, np.float64)
+        self.sizes = [int(s) for s in sizes]
+        self.config = config
+        self.partial = bool(partial)
+        self.diverged_at = None if diverged_at is None else int(diverged_at)
+        self._check()
+
+    def _check(self) -> None:
+        S, L = len(self.epochs), len(self.sizes) - 1
+        P = sum((i + 1) * o for i, o in zip(self.sizes[:-1], self.sizes[1:]))
+        expected = {
+            "loss": (S,), "params": (S, P), "grad_norms": (S, L), "unit_stats": (S, L, 2),
+            "predictions": (S, self.grid.shape[0] if self.grid.ndim == 2 else -1, self.sizes[-1]),
+            "grid": (self.grid.shape[0], self.sizes[0]) if self.grid.ndim == 2 else (-1, self.sizes[0]),
+        }
+        actual = {"loss": self.loss.shape, "params": self.flat_params.shape, "grad_norms": self.grad_norms.shape,
+                  "unit_stats": self.unit_stats.shape, "predictions": self.predictions.shape,
+                  "grid": self.grid.shape}
+        for name, shape in expected.items():
+            if actual[name] != shape:
+                raise ValueError(f"trajectory: {name} has shape {actual[name]}, expected {shape}")
+        if S and np.any(np.diff(self.epochs) <= 0):
+            raise ValueError("trajectory: epochs must be strictly increasing")
+
+    # ------------------------------------------------------------ views
+
+    @property
+    def params(self) -> list[dict]:
+        out, offset = [], 0
+        for i, o in zip(self.sizes[:-1], self.sizes[1:]):
+            W = self.flat_params[:, offset:offset + i * o].reshape(-1, i, o)
+            b = self.flat_params[:, offset + i * o:offset + (i + 1) * o]
+            out.append({"W": W, "b": b})
+            offset += (i + 1) * o
+        return out
+
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+    def __repr__(self) -> str:
+        net = self.config.get("network", {})
+        flags = " partial" if self.partial else ""
+        flags += f" diverged at {self.diverged_at}" if self.diverged_at is not None else ""
+        span = f"epochs {self.epochs[0]}..{self.epochs[-1]}" if len(self) else "empty"
+        return (f"<Trajectory {'-'.join(map(str, self.sizes))} {net.get('activations', '')}: "
+                f"{len(self)} snapshots, {span}{flags}>")
+
+    def at(self, epoch: float) -> Snapshot:
+        """The state at ``epoch``, interpolated between the two snapshots
+        around it: parameters, predictions and statistics linearly, the loss
+        geometrically (linearly in log scale, as it is plotted)."""
+        if not len(self):
+            raise ValueError("at: the trajectory has no snapshots")
+        e = float(epoch)
+        if not (self.epochs[0] <= e <= self.epochs[-1]):
+            raise ValueError(f"at: epoch {epoch} is outside the recorded range "
+                             f"[{self.epochs[0]}, {self.epochs[-1]}]")
+        if len(self) == 1:
+            i = j = 0
+            t = 0.0
+        else:  # snapshots i < j around e
+            j = int(np.clip(np.searchsorted(self.epochs, e, side="right"), 1, len(self) - 1))
+            i = j - 1
+            t = (e - self.epochs[i]) / (self.epochs[j] - self.epochs[i])
+
+        def lerp(a):
+            return a[i] + (a[j] - a[i]) * t if t else a[i].copy()
+
+        l0, l1 = self.loss[i], self.loss[j]
+        loss = float(l0 * (l1 / l0) ** t) if l0 > 0 and l1 > 0 else float(l0 + (l1 - l0) * t)
+        flat = lerp(self.flat_params)
+        params, offset = [], 0
+        for a, o in zip(self.sizes[:-1], self.sizes[1:]):
+            params.append({"W": flat[offset:offset + a * o].reshape(a, o), "b": flat[offset + a * o:offset + (a + 1) * o]})
+            offset += (a + 1) * o
+        return Snapshot(epoch=e, loss=loss, params=params, predictions=lerp(self.predictions),
+                        grad_norms=lerp(self.grad_norms), unit_stats=lerp(self.unit_stats))
+
+    # ------------------------------------------------------------- files
+
+    def save(self, path) -> None:
+        """Write one ``.npz`` file, atomically: the data goes to a temporary
+        file beside ``path`` that replaces it only once complete and synced,
+        so a crash never leaves a half-written file under ``path``."""
+        path = os.fspath(path)
+        arrays = {
+            "format": np.array(FORMAT_NAME), "format_version": np.array(FORMAT_VERSION),
+            "config": np.array(json.dumps(self.config)), "sizes": np.array(self.sizes, np.int64),
+            "epochs": self.epochs, "loss": self.loss, "params": self.flat_params, "predictions": self.predictions,
+            "grid": self.grid, "grad_norms": self.grad_norms, "unit_stats": self.unit_stats,
+            "partial": np.array(self.partial),
+            "diverged_at": np.array(-1 if self.diverged_at is None else self.diverged_at, np.int64),
+        }
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez_compressed(f, **arrays)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    @classmethod
+    def load(cls, path) -> "Trajectory":
+        """Read a file written by :meth:`save`; a truncated, corrupt, foreign
+        or newer-format file raises ``ValueError`` saying which."""
+        path = os.fspath(path)
+        try:
+            with open(path, "rb") as f:
+                raw = f.read()
+            with np.load(io.BytesIO(raw), allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except FileNotFoundError:
+            raise
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+            raise ValueError(f"{path}: not a readable trajectory file (truncated or corrupt?): {exc}") from None
+        if arrays.get("format", np.array("")).item() != FORMAT_NAME:
+            raise ValueError(f"{path}: not a pyneuron trajectory file")
+        version = int(arrays["format_version"])
+        if version > FORMAT_VERSION:
+            raise ValueError(f"{path}: trajectory format version {version} was written by a newer pyneuron "
+                             f"(this one reads up to {FORMAT_VERSION}); upgrade pyneuron")
+        required = ("config", "sizes", "epochs", "loss", "params", "predictions", "grid", "grad_norms",
+                    "unit_stats", "partial", "diverged_at")
+        missing = [k for k in required if k not in arrays]
+        if missing:
+            raise ValueError(f"{path}: trajectory file lacks {', '.join(missing)}")
+        try:
+            config = json.loads(arrays["config"].item())
+            diverged = int(arrays["diverged_at"])
+            return cls(epochs=arrays["epochs"], loss=arrays["loss"], flat_params=arrays["params"],
+                       predictions=arrays["predictions"], grid=arrays["grid"], grad_norms=arrays["grad_norms"],
+                       unit_stats=arrays["unit_stats"], sizes=arrays["sizes"].tolist(), config=config,
+                       partial=bool(arrays["partial"]), diverged_at=None if diverged < 0 else diverged)
+        except (ValueError, TypeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path}: inconsistent trajectory file: {exc}") from None

@@ -1,0 +1,56 @@
+"""The command line, run as a user runs it."""
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+from pyneuron import Trajectory
+
+
+def run(*args):
+    # outside the source tree, so the installed package (with its compiled module) is imported
+    return subprocess.run([sys.executable, "-m", "pyneuron", *args], capture_output=True, text=True,
+                          cwd=tempfile.gettempdir(), env={**os.environ, "PYTHONWARNINGS": "ignore"})
+
+
+def test_train_target_and_save(tmp_path):
+    out = tmp_path / "runs" / "leaky.npz"
+    r = run("train", "--layers", "1,2,2,1", "--activation", "leaky_relu", "--target", "exp(-5*x)",
+            "--epochs", "3000", "--optimizer", "adam", "--lr", "0.01", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("trained 1-2-2-1 leaky_relu(0.01) on y = exp(-5*x)") and str(out) in r.stdout
+    traj = Trajectory.load(out)
+    assert traj.epochs[-1] == 3000 and traj.grid.shape == (200, 1) and traj.loss[-1] < traj.loss[0]
+
+
+def test_train_dataset():
+    r = run("train", "--layers", "2,6,1", "--activation", "tanh", "--dataset", "xor", "--epochs", "500",
+            "--optimizer", "sgd", "--lr", "0.1", "--momentum", "0.9", "--batch-size", "50")
+    assert r.returncode == 0, r.stderr
+    assert "on xor (500 points" in r.stdout and "bce" in r.stdout
+
+
+def test_errors_are_one_line():
+    cases = [
+        ("train", "--epochs", "0"), ("train", "--lr", "-1"), ("train", "--activation", "swish"),
+        ("train", "--target", "__import__('os')"), ("train", "--layers", "2,2,1"), ("train", "--layers", "a,b"),
+        ("train", "--dataset", "moons"), ("train", "--out", "/proc/forbidden/x.npz", "--epochs", "10"),
+    ]
+    for args in cases:
+        r = run(*args)
+        assert r.returncode == 2, (args, r.stderr)
+        assert "Traceback" not in r.stderr, (args, r.stderr)
+        lines = [l for l in r.stderr.splitlines() if l.startswith("pyneuron: error:") or "error:" in l]
+        assert len(lines) == 1, (args, r.stderr)
+
+
+def test_help_and_info():
+    r = run("train", "--help")
+    assert r.returncode == 0
+    for option in ("--layers", "--activation", "--target", "--dataset", "--epochs", "--optimizer", "--lr", "--out",
+                   "--batch-size", "--snapshots", "--schedule", "--seed"):
+        assert option in r.stdout
+    r = run("info")
+    assert r.returncode == 0 and "SIMD levels available: baseline" in r.stdout and "SIMD level in use" in r.stdout

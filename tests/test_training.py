@@ -1,0 +1,196 @@
+"""The C training loop against the numpy reference (tests/reference_mlp.py):
+the same net from the same weights must follow the same trajectory."""
+import warnings
+
+import numpy as np
+import pytest
+
+import pyneuron
+from pyneuron import datasets
+from reference_mlp import ACTS, AdamRef, ReferenceMLP, SGDRef, train
+
+ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu"]
+OPTIMIZERS = {
+    "sgd": (lambda: pyneuron.SGD(lr=0.1), lambda: SGDRef(lr=0.1)),
+    "sgd-nesterov": (lambda: pyneuron.SGD(lr=0.05, momentum=0.9, nesterov=True),
+                     lambda: SGDRef(lr=0.05, momentum=0.9, nesterov=True)),
+    "adam": (lambda: pyneuron.Adam(lr=0.01, weight_decay=1e-3), lambda: AdamRef(lr=0.01, weight_decay=1e-3)),
+}
+
+
+def reference_for(net, loss):
+    return ReferenceMLP([l.W for l in net.layers], [l.b for l in net.layers],
+                        [l.activation for l in net.layers], [l.alpha or 0.0 for l in net.layers], loss)
+
+
+@pytest.mark.parametrize("batch_size", [None, 48])
+@pytest.mark.parametrize("opt", list(OPTIMIZERS))
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_matches_numpy_reference(simd, activation, opt, batch_size):
+    x, y = datasets.function("exp(-5*x) + 0.3*sin(7*x)", n=100, x_range=(0, 1))
+    net = pyneuron.Network([1, 5, 4, 1], activation=activation, seed=3)
+    ref = reference_for(net, "mse")
+    make_ours, make_ref = OPTIMIZERS[opt]
+    epochs = 200
+    traj = net.fit(x, y, optimizer=make_ours(), epochs=epochs, batch_size=batch_size, seed=11, snapshots=20)
+    expected = train(ref, make_ref(), x, y, epochs, batch_size or len(x), True, 11, set(traj.epochs.tolist()))
+    for s, e in enumerate(traj.epochs):
+        loss, flat, grads = expected[int(e)]
+        assert traj.loss[s] == pytest.approx(loss, rel=1e-10, abs=1e-14), f"loss at epoch {e}"
+        np.testing.assert_allclose(traj.flat_params[s], flat, rtol=1e-10, atol=1e-10, err_msg=f"params at epoch {e}")
+        norms = [np.sqrt((dW ** 2).sum() + (db ** 2).sum()) for dW, db in grads]
+        np.testing.assert_allclose(traj.grad_norms[s], norms, rtol=1e-9, atol=1e-14)
+    np.testing.assert_array_equal(net.params, traj.flat_params[-1])
+
+
+def test_bce_classifier_matches_reference(simd):
+    X, Y = datasets.circle(n=120, noise=0.1, seed=2)
+    net = pyneuron.Network([2, 6, 1], activation="tanh", output_activation="sigmoid", seed=1)
+    ref = reference_for(net, "bce")
+    traj = net.fit(X, Y, loss="bce", optimizer=pyneuron.SGD(lr=0.5, momentum=0.5), epochs=150, snapshots=10)
+    expected = train(ref, SGDRef(lr=0.5, momentum=0.5), X, Y, 150, len(X), True, 0, set(traj.epochs.tolist()))
+    for s, e in enumerate(traj.epochs):
+        assert traj.loss[s] == pytest.approx(expected[int(e)][0], rel=1e-10)
+        np.testing.assert_allclose(traj.flat_params[s], expected[int(e)][1], atol=1e-10)
+    np.testing.assert_allclose(traj.predictions[-1], net.predict(X), rtol=1e-15)
+    assert ((net.predict(X) > 0.5) == (Y > 0.5)).mean() > 0.9
+
+
+def test_unit_statistics_match_their_definitions(simd):
+    x, y = datasets.exp_decay(n=64)
+    for act, column in (("relu", 0), ("leaky_relu", 0), ("sigmoid", 1), ("tanh", 1)):
+        net = pyneuron.Network([1, 16, 16, 1], activation=act, init="he", seed=5)
+        for layer in net.layers[:-1]:
+            layer.W *= 6  # push units into the dead / saturated regions
+        traj = net.fit(x, y, optimizer=pyneuron.SGD(lr=0.01), epochs=3, schedule=np.array([0, 3]))
+        for s in range(2):
+            ref = reference_for(net, "mse")
+            ref.W = [p["W"][s] for p in traj.params]
+            ref.b = [p["b"][s] for p in traj.params]
+            ref.forward(x)
+            for l, z in enumerate(ref.zs[:-1]):
+                if column == 0:
+                    expected = np.mean((z <= 0).all(axis=0))
+                else:
+                    deriv = ACTS[act][1](z, 0.0)
+                    peak = 0.25 if act == "sigmoid" else 1.0
+                    expected = np.mean(deriv < 0.05 * peak)
+                assert traj.unit_stats[s, l, column] == pytest.approx(expected, abs=1e-12), (act, s, l)
+                assert traj.unit_stats[s, l, 1 - column] == 0.0
+        assert traj.unit_stats[:, -1].sum() == 0.0  # identity output: neither
+
+
+def test_same_seed_same_trajectory_bit_for_bit(simd):
+    x, y = datasets.exp_decay()
+    runs = []
+    for _ in range(2):
+        net = pyneuron.Network([1, 4, 4, 1], activation="tanh", seed=7)
+        runs.append(net.fit(x, y, epochs=300, batch_size=32, seed=9, snapshots=30))
+    for name in ("epochs", "loss", "flat_params", "predictions", "grad_norms", "unit_stats"):
+        assert np.array_equal(getattr(runs[0], name), getattr(runs[1], name)), name
+    other = pyneuron.Network([1, 4, 4, 1], activation="tanh", seed=7).fit(x, y, epochs=300, batch_size=32, seed=10,
+                                                                           snapshots=30)
+    assert not np.array_equal(other.flat_params, runs[0].flat_params)  # the shuffling seed matters
+
+
+def test_cross_entropy_training(simd):
+    rng = np.random.default_rng(0)
+    centers = np.array([[0, 3], [3, -2], [-3, -2]])
+    labels = rng.integers(0, 3, 300)
+    X = centers[labels] + rng.normal(0, 0.7, (300, 2))
+    net = pyneuron.Network([2, 8, 3], activation="relu", output_activation="softmax", seed=2)
+    traj = net.fit(X, labels, loss="cross_entropy", optimizer=pyneuron.Adam(lr=0.05), epochs=300, snapshots=10)
+    assert traj.loss[-1] < 0.1 * traj.loss[0]
+    probs = net.predict(X)
+    np.testing.assert_allclose(probs.sum(1), 1, rtol=1e-12)
+    assert (probs.argmax(1) == labels).mean() > 0.95
+    one_hot = np.eye(3)[labels]
+    again = pyneuron.Network([2, 8, 3], activation="relu", output_activation="softmax", seed=2)
+    traj2 = again.fit(X, one_hot, loss="cross_entropy", optimizer=pyneuron.Adam(lr=0.05), epochs=300, snapshots=10)
+    np.testing.assert_array_equal(traj.loss, traj2.loss)
+
+
+def test_float32_networks_train(simd):
+    x, y = datasets.exp_decay()
+    net = pyneuron.Network([1, 8, 1], activation="tanh", dtype=np.float32)
+    traj = net.fit(x, y, epochs=500)
+    assert traj.flat_params.dtype == np.float32 and traj.predictions.dtype == np.float32
+    assert traj.loss[-1] < 0.05 * traj.loss[0]
+
+
+def test_divergence_is_detected_and_recorded():
+    x, y = datasets.exp_decay()
+    net = pyneuron.Network([1, 8, 8, 1], activation="relu")
+    with pytest.warns(RuntimeWarning, match="diverged at epoch"):
+        traj = net.fit(x, y * 1e3, optimizer=pyneuron.SGD(lr=50.0), epochs=1000, snapshots=50)
+    assert traj.diverged_at is not None and traj.diverged_at < 1000
+    assert traj.epochs[-1] == traj.diverged_at
+    assert not np.isfinite(traj.loss[-1]) and np.isfinite(traj.loss[:-1]).all()
+    assert traj.config["epochs_run"] == traj.diverged_at
+
+
+def test_interrupt_keeps_what_was_recorded(monkeypatch):
+    import pyneuron.network as network
+
+    class InterruptingBar:
+        calls = 0
+
+        def update(self, n):
+            InterruptingBar.calls += 1
+            if InterruptingBar.calls == 2:
+                raise KeyboardInterrupt
+
+        def set_postfix(self, **kw):
+            pass
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(network, "_progress_bar", lambda total, label: InterruptingBar())
+    x, y = datasets.exp_decay()
+    traj = pyneuron.Network([1, 2, 1]).fit(x, y, epochs=1_000_000, snapshots=100, progress=True)
+    assert traj.partial
+    assert 0 < len(traj) < 100 and traj.epochs[-1] < 1_000_000
+    assert np.isfinite(traj.loss).all()
+
+
+def test_progress_bar_runs():
+    x, y = datasets.exp_decay(n=32)
+    traj = pyneuron.Network([1, 2, 1]).fit(x, y, epochs=200, progress=True)
+    assert len(traj) == 200 or traj.epochs[-1] == 200
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(epochs=0), "epochs must be a positive integer"),
+    (dict(loss="hinge"), "unknown loss"),
+    (dict(loss="bce"), "needs output_activation='sigmoid'"),
+    (dict(batch_size=0), "batch_size"),
+    (dict(snapshots=1), "snapshots must be an integer >= 2"),
+    (dict(schedule="cubic"), "unknown schedule"),
+    (dict(schedule=np.array([0, 5000])), r"lie in \[0, 100\]"),
+    (dict(grid=np.zeros((3, 2))), r"grid has shape \(3, 2\)"),
+])
+def test_fit_rejects_bad_arguments(kwargs, match):
+    x, y = datasets.exp_decay(n=16)
+    args = dict(epochs=100) | kwargs
+    with pytest.raises(ValueError, match=match):
+        pyneuron.Network([1, 2, 1]).fit(x, y, **args)
+
+
+def test_fit_rejects_bad_data():
+    x, y = datasets.exp_decay(n=16)
+    net = pyneuron.Network([1, 2, 1])
+    bad = y.copy()
+    bad[3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        net.fit(x, bad, epochs=10)
+    with pytest.raises(ValueError, match=r"y has shape \(15, 1\)"):
+        net.fit(x, y[:15], epochs=10)
+    with pytest.raises(ValueError, match=r"this network takes \(n, 1\)"):
+        net.fit(np.zeros((16, 2)), y, epochs=10)
+    with pytest.raises(ValueError, match="lr must be in"):
+        pyneuron.Adam(lr=0)
+    with pytest.raises(ValueError, match="lr must be in"):
+        pyneuron.SGD(lr=-1)
+    with pytest.raises(TypeError, match="optimizer"):
+        net.fit(x, y, optimizer="adam")

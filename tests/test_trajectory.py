@@ -1,0 +1,132 @@
+"""Trajectories: schedules, interpolation, and the file format (atomic
+writes; corrupt, foreign and newer files refused with a clear error)."""
+import json
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import pyneuron
+from pyneuron import datasets
+from pyneuron.trajectory import FORMAT_VERSION, Trajectory, schedule_epochs
+
+
+@pytest.fixture(scope="module")
+def traj():
+    x, y = datasets.exp_decay(n=64)
+    return pyneuron.Network([1, 3, 2, 1], activation="leaky_relu").fit(x, y, epochs=500, snapshots=40,
+                                                                      grid=np.linspace(0, 1, 17))
+
+
+def test_schedules():
+    log = schedule_epochs("log", 10_000, 300)
+    assert len(log) == 300 and log[0] == 0 and log[-1] == 10_000 and (np.diff(log) > 0).all()
+    assert (log[:20] == np.arange(20)).all()  # early epochs all recorded
+    lin = schedule_epochs("linear", 1000, 11)
+    assert lin.tolist() == list(range(0, 1001, 100))
+    assert schedule_epochs("log", 5, 300).tolist() == [0, 1, 2, 3, 4, 5]
+    assert schedule_epochs(np.array([7, 3, 3, 0]), 10, 2).tolist() == [0, 3, 7]
+
+
+def test_shapes_and_views(traj):
+    assert traj.epochs[0] == 0 and traj.epochs[-1] == 500 and len(traj) == 40
+    assert traj.predictions.shape == (40, 17, 1) and traj.grid.shape == (17, 1)
+    assert [p["W"].shape for p in traj.params] == [(40, 1, 3), (40, 3, 2), (40, 2, 1)]
+    assert traj.grad_norms.shape == (40, 3) and traj.unit_stats.shape == (40, 3, 2)
+    cfg = traj.config
+    assert cfg["network"]["activations"] == ["leaky_relu", "leaky_relu", "identity"]
+    assert cfg["optimizer"]["name"] == "adam" and cfg["simd_level"] in pyneuron.simd_levels()
+    assert cfg["loss"] == "mse" and cfg["data"]["n"] == 64
+
+
+def test_at_interpolates(traj):
+    s = traj.at(traj.epochs[5])
+    np.testing.assert_array_equal(s.predictions, traj.predictions[5])
+    assert s.loss == traj.loss[5]
+    e0, e1 = traj.epochs[30], traj.epochs[31]
+    mid = traj.at((e0 + e1) / 2)
+    np.testing.assert_allclose(mid.params[1]["W"], (traj.params[1]["W"][30] + traj.params[1]["W"][31]) / 2)
+    np.testing.assert_allclose(mid.loss, np.sqrt(traj.loss[30] * traj.loss[31]))  # geometric
+    assert traj.at(500).epoch == 500.0
+    with pytest.raises(ValueError, match="outside the recorded range"):
+        traj.at(501)
+
+
+def test_save_load_round_trip(traj, tmp_path):
+    path = tmp_path / "sub" / "run.npz"
+    traj.save(path)
+    assert os.listdir(path.parent) == ["run.npz"]  # no temporary file left behind
+    back = Trajectory.load(path)
+    for name in ("epochs", "loss", "flat_params", "predictions", "grid", "grad_norms", "unit_stats"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(traj, name))
+    assert back.config == json.loads(json.dumps(traj.config)) and back.sizes == traj.sizes
+    assert back.partial is False and back.diverged_at is None
+
+
+def test_save_replaces_atomically(traj, tmp_path):
+    path = tmp_path / "run.npz"
+    traj.save(path)
+    before = path.read_bytes()
+
+    class Boom(Exception):
+        pass
+
+    import pyneuron.trajectory as T
+    original = T.np.savez_compressed
+
+    def failing(f, **arrays):
+        f.write(b"half a file")
+        raise Boom
+
+    T.np.savez_compressed = failing
+    try:
+        with pytest.raises(Boom):
+            traj.save(path)
+    finally:
+        T.np.savez_compressed = original
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["run.npz"]
+
+
+def test_corrupt_foreign_and_newer_files(traj, tmp_path):
+    good = tmp_path / "good.npz"
+    traj.save(good)
+    data = good.read_bytes()
+    (tmp_path / "truncated.npz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        Trajectory.load(tmp_path / "truncated.npz")
+    (tmp_path / "garbage.npz").write_bytes(b"\x00" * 100)
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        Trajectory.load(tmp_path / "garbage.npz")
+    np.savez(tmp_path / "foreign.npz", a=np.arange(3))
+    with pytest.raises(ValueError, match="not a pyneuron trajectory"):
+        Trajectory.load(tmp_path / "foreign.npz")
+    with np.load(good) as z:
+        arrays = {k: z[k] for k in z.files}
+    np.savez(tmp_path / "newer.npz", **(arrays | {"format_version": np.array(FORMAT_VERSION + 1)}))
+    with pytest.raises(ValueError, match="newer pyneuron"):
+        Trajectory.load(tmp_path / "newer.npz")
+    np.savez(tmp_path / "inconsistent.npz", **(arrays | {"loss": arrays["loss"][:-1]}))
+    with pytest.raises(ValueError, match="loss has shape"):
+        Trajectory.load(tmp_path / "inconsistent.npz")
+    arrays.pop("grid")
+    np.savez(tmp_path / "missing.npz", **arrays)
+    with pytest.raises(ValueError, match="lacks grid"):
+        Trajectory.load(tmp_path / "missing.npz")
+    with pytest.raises(FileNotFoundError):
+        Trajectory.load(tmp_path / "absent.npz")
+
+
+def test_bit_flipped_file_is_refused_or_identical(traj, tmp_path):
+    """A flipped bit in the compressed payload is caught by zip's CRC."""
+    good = tmp_path / "good.npz"
+    traj.save(good)
+    data = bytearray(good.read_bytes())
+    with zipfile.ZipFile(good) as z:
+        info = z.getinfo("params.npy")
+    offset = info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size // 2
+    data[offset] ^= 0x10
+    (tmp_path / "flipped.npz").write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        Trajectory.load(tmp_path / "flipped.npz")
