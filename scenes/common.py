@@ -1,0 +1,246 @@
+"""What every pyneuron scene shares: the colour theme, scene configuration
+(a TOML file next to the scene, overridable from the environment), trained
+trajectories cached by their configuration, and the network-diagram and
+curve widgets.  Scenes never fake a curve: everything drawn comes from a
+trajectory that pyneuron trained and recorded.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Circle, Line, Text, VGroup, VMobject, config)
+
+import pyneuron
+from pyneuron import datasets
+
+# ---------------------------------------------------------------- theme
+
+BACKGROUND = "#0e1117"
+TEXT = "#e8eaed"
+MUTED = "#9aa0a6"
+GRID = "#2d333b"
+TARGET = "#f1f3f4"
+POSITIVE = "#3d9be9"   # weight sign colours, as TensorFlow Playground: blue > 0
+NEGATIVE = "#f59322"   # orange < 0
+RUN_COLORS = {"sigmoid": "#c792ea", "tanh": "#ff6e9c", "leaky_relu": "#4fd6a5", "relu": "#8fd14f",
+              "elu": "#ffcb6b", "gelu": "#82aaff", "silu": "#f78c6c", "softplus": "#89ddff", "identity": "#b0bec5"}
+FONT = "DejaVu Sans"
+
+LABELS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "leaky ReLU", "elu": "ELU",
+          "gelu": "GELU", "silu": "SiLU", "softplus": "softplus", "identity": "linear"}
+FORMULAS = {"sigmoid": "σ(x) = 1 / (1 + e⁻ˣ)", "tanh": "tanh(x) = (eˣ − e⁻ˣ) / (eˣ + e⁻ˣ)",
+            "relu": "ReLU(x) = max(0, x)", "leaky_relu": "max(0.01x, x)", "elu": "x > 0 ? x : eˣ − 1",
+            "gelu": "x · Φ(x)", "silu": "x · σ(x)", "softplus": "log(1 + eˣ)", "identity": "x"}
+
+config.background_color = BACKGROUND
+
+
+MONO = "DejaVu Sans Mono"
+
+
+def text(s: str, size: float = 24, color: str = TEXT, **kw) -> Text:
+    return Text(s, font=FONT, font_size=size, color=color, **kw)
+
+
+class Label(Text):
+    """Axis numbers in the theme's font (manim's default would need LaTeX)."""
+
+    def __init__(self, s, **kw):
+        super().__init__(str(s), font=FONT, color=MUTED, **kw)
+
+
+class GlyphReadout:
+    """Text that changes every frame (epoch counters, losses), composed from
+    glyphs of a monospace font rendered once: a Text costs ~60 ms to build,
+    a composition of copied glyphs about 1 ms, and digits never jitter."""
+
+    CHARS = "0123456789,.·⁻⁰¹²³⁴⁵⁶⁷⁸⁹-+%×:()abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def __init__(self, size: float = 20, color: str = TEXT):
+        ref = Text(self.CHARS, font=MONO, font_size=size, color=color)
+        self.advance = (ref[-1].get_center()[0] - ref[0].get_center()[0]) / (len(self.CHARS) - 1)
+        left = ref[0].get_center()[0]
+        self.glyphs = {c: (g, g.get_center()[0] - (left + i * self.advance)) for i, (c, g) in enumerate(zip(self.CHARS, ref))}
+
+    def follow(self, text_of, place, slots: int = 48) -> VGroup:
+        """A VGroup spelling text_of() every frame, positioned by place(group).
+
+        The group owns a fixed pool of glyph slots whose points change in
+        place: manim flattens a moving mobject's family when a play() begins
+        and draws that list every frame, so replacing children would leave
+        the old ones on screen."""
+        color = next(iter(self.glyphs.values()))[0].get_fill_color()
+        group = VGroup(*[VMobject(fill_color=color, fill_opacity=1, stroke_width=0) for _ in range(slots)])
+
+        def update(g):
+            chars = [(i, c) for i, c in enumerate(text_of()) if c in self.glyphs][:slots]
+            for slot, (i, c) in zip(g.submobjects, chars):
+                glyph, offset = self.glyphs[c]
+                slot.points = glyph.points + RIGHT * (i * self.advance + offset - glyph.get_center()[0])
+            for slot in g.submobjects[len(chars):]:
+                slot.points = np.zeros((0, 3))
+            place(g)
+
+        update(group)
+        group.add_updater(update)
+        return group
+
+
+def follow_curve(points_of, color: str, width: float = 4) -> VMobject:
+    """A polyline whose points are points_of() every frame, updated in place
+    (always_redraw's become() realigns points: slow for long curves)."""
+    line = VMobject(stroke_color=color, stroke_width=width)
+    line.set_points_as_corners(points_of())
+    line.add_updater(lambda m: m.set_points_as_corners(points_of()))
+    return line
+
+
+def sci(value: float) -> str:
+    """3.2e-04 -> '3.2·10⁻⁴' -- readable without LaTeX."""
+    if not np.isfinite(value):
+        return "∞" if value > 0 else "NaN"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+    return f"{mantissa}·10{str(int(exponent)).translate(sup)}"
+
+
+# --------------------------------------------------------------- config
+
+def load_config(scene_file: str, defaults: dict) -> dict:
+    """``defaults``, updated by ``<scene>.toml`` beside the scene (or the file
+    named by ``PYNEURON_SCENE_CONFIG``), then by ``PYNEURON_<KEY>``
+    environment variables (lists comma-separated)."""
+    cfg = dict(defaults)
+    path = Path(os.environ.get("PYNEURON_SCENE_CONFIG", Path(scene_file).with_suffix(".toml")))
+    if path.exists():
+        with open(path, "rb") as f:
+            cfg.update(tomllib.load(f))
+    for key, default in defaults.items():
+        raw = os.environ.get(f"PYNEURON_{key.upper()}")
+        if raw is None:
+            continue
+        if isinstance(default, list):
+            kind = type(default[0]) if default else str
+            cfg[key] = [kind(v.strip()) for v in raw.split(",")]
+        elif isinstance(default, bool):
+            cfg[key] = raw.lower() in ("1", "true", "yes")
+        else:
+            cfg[key] = type(default)(raw)
+    unknown = set(cfg) - set(defaults)
+    if unknown:
+        raise ValueError(f"unknown scene settings: {', '.join(sorted(unknown))}; known: {', '.join(defaults)}")
+    return cfg
+
+
+CACHE = Path(os.environ.get("PYNEURON_CACHE", Path(__file__).parent / ".cache"))
+
+
+def train_1d(target: str, x_range, points: int, layers, activation: str, epochs: int, optimizer: str, lr: float,
+             seed: int, init: str, snapshots: int, grid_points: int = 200) -> pyneuron.Trajectory:
+    """Train (or load from the cache, keyed by every setting and the
+    pyneuron version) a network on a 1-D target."""
+    settings = dict(target=target, x_range=list(x_range), points=points, layers=list(layers), activation=activation,
+                    epochs=epochs, optimizer=optimizer, lr=lr, seed=seed, init=init, snapshots=snapshots,
+                    grid_points=grid_points, version=pyneuron.__version__)
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+    path = CACHE / f"{activation}-{key}.npz"
+    if path.exists():
+        try:
+            return pyneuron.Trajectory.load(path)
+        except ValueError:
+            pass  # stale or damaged: train again
+    x, y = datasets.function(target, n=points, x_range=x_range)
+    net = pyneuron.Network(layers, activation=activation, init=init, seed=seed)
+    opt = pyneuron.Adam(lr=lr) if optimizer == "adam" else pyneuron.SGD(lr=lr)
+    grid = np.linspace(x_range[0], x_range[1], grid_points)
+    traj = net.fit(x, y, optimizer=opt, epochs=epochs, snapshots=snapshots, grid=grid)
+    traj.config["data"]["target"] = target
+    traj.save(path)
+    return traj
+
+
+# ---------------------------------------------------------- trajectory time
+
+@dataclass
+class Playhead:
+    """Maps a continuous snapshot index u (what a ValueTracker animates) to
+    the interpolated state of a trajectory: uniform speed in u is log-spaced
+    in epochs when the snapshots are, so early learning gets screen time."""
+
+    traj: pyneuron.Trajectory
+
+    def epoch(self, u: float) -> float:
+        return float(np.interp(u, np.arange(len(self.traj)), self.traj.epochs))
+
+    def index_of_epoch(self, epoch: float) -> float:
+        return float(np.interp(epoch, self.traj.epochs, np.arange(len(self.traj))))
+
+    def at(self, u: float):
+        return self.traj.at(self.epoch(u))
+
+
+# -------------------------------------------------------------- widgets
+
+def to_points(axes, xs, ys) -> np.ndarray:
+    """Scene points (n, 3) of coordinates on (linear) axes, vectorised."""
+    origin = np.asarray(axes.c2p(0, 0))
+    ex, ey = np.asarray(axes.c2p(1, 0)) - origin, np.asarray(axes.c2p(0, 1)) - origin
+    return origin + np.outer(np.asarray(xs, float), ex) + np.outer(np.asarray(ys, float), ey)
+
+
+def polyline(points: np.ndarray, color: str, width: float = 4) -> VMobject:
+    line = VMobject(stroke_color=color, stroke_width=width)
+    line.set_points_as_corners(points)
+    return line
+
+
+class NetworkDiagram(VGroup):
+    """Neurons as circles and weights as edges whose colour is the sign
+    (blue +, orange -) and whose width is the magnitude, relative to
+    ``w_max`` (fix it over a whole trajectory so widths compare over time)."""
+
+    def __init__(self, sizes, width: float = 2.6, height: float = 1.4, radius: float = 0.11, w_max: float = 1.0):
+        super().__init__()
+        self.sizes, self.w_max = list(sizes), w_max
+        xs = np.linspace(-width / 2, width / 2, len(sizes))
+        self.neurons = []
+        for x, n in zip(xs, sizes):
+            ys = np.linspace(height / 2, -height / 2, n) if n > 1 else [0.0]
+            layer = [Circle(radius=radius, color=TEXT, stroke_width=2, fill_color=BACKGROUND, fill_opacity=1)
+                     .move_to([x, y, 0]) for y in ys]
+            self.neurons.append(layer)
+        self.edges = []
+        for l in range(len(sizes) - 1):
+            rows = []
+            for a in self.neurons[l]:
+                rows.append([Line(a.get_right(), b.get_left(), stroke_width=2, color=MUTED)
+                             for b in self.neurons[l + 1]])
+            self.edges.append(rows)
+        self.add(*[e for layer in self.edges for row in layer for e in row])
+        self.add(*[n for layer in self.neurons for n in layer])
+
+    def set_weights(self, params: list[dict]) -> "NetworkDiagram":
+        for layer, p in zip(self.edges, params):
+            W = p["W"]
+            for i, row in enumerate(layer):
+                for j, edge in enumerate(row):
+                    w = float(W[i, j])
+                    edge.set_stroke(color=POSITIVE if w >= 0 else NEGATIVE,
+                                    width=0.6 + 6.0 * min(abs(w) / self.w_max, 1.0))
+        return self
+
+
+def weight_scale(traj: pyneuron.Trajectory) -> float:
+    """The largest |W| over a whole trajectory (edge width 100%)."""
+    return max(float(np.abs(p["W"]).max()) for p in traj.params) or 1.0
+
+
+__all__ = ["BACKGROUND", "TEXT", "MUTED", "GRID", "TARGET", "POSITIVE", "NEGATIVE", "RUN_COLORS", "FONT", "LABELS",
+           "FORMULAS", "MONO", "text", "Label", "GlyphReadout", "sci", "load_config", "train_1d", "Playhead", "to_points", "polyline", "follow_curve", "NetworkDiagram",
+           "weight_scale", "UP", "DOWN", "LEFT", "RIGHT"]

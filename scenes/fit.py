@@ -1,0 +1,257 @@
+"""Sigmoid vs leaky ReLU learning y = e^(-5x): the headline video.
+
+    manim scenes/fit.py            # 720p30 (manim.cfg), video in media/videos/fit/
+    manim -qh scenes/fit.py        # 1080p60
+
+Two 1-2-2-1 networks, identical but for their hidden activation, start
+from the same weights and train with Adam; the video replays what
+pyneuron recorded: the prediction curves, the weights, the losses, and the
+gradient statistics behind the captions.  Change the target, the
+activations, the network or the training in ``scenes/fit.toml`` or with
+``PYNEURON_<SETTING>`` environment variables (see ``DEFAULTS``).
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedVMobject, Dot, FadeIn, FadeOut, Indicate, Scene,
+                   ValueTracker, VGroup, Write, linear)
+
+from common import (FORMULAS, LABELS, MUTED, NEGATIVE, POSITIVE, RUN_COLORS, TARGET, TEXT, GlyphReadout, Label,
+                    NetworkDiagram, Playhead, follow_curve, load_config, polyline, sci, text, to_points, train_1d)
+
+DEFAULTS = {
+    "target": "exp(-5*x)",
+    "x_range": [0.0, 1.0],
+    "points": 256,
+    "layers": [1, 2, 2, 1],
+    "activations": ["sigmoid", "leaky_relu"],
+    "epochs": 10_000,
+    "optimizer": "adam",
+    "lr": 0.01,
+    "seed": 0,
+    "init": "xavier",       # the same for both, so both nets start from the same weights
+    "snapshots": 300,
+    "train_seconds": 32.0,  # screen time of the training sweep
+}
+
+
+def settings() -> dict:
+    return load_config(__file__, DEFAULTS)
+
+
+def trajectories(cfg: dict):
+    return [train_1d(cfg["target"], cfg["x_range"], cfg["points"], cfg["layers"], act, cfg["epochs"],
+                     cfg["optimizer"], cfg["lr"], cfg["seed"], cfg["init"], cfg["snapshots"])
+            for act in cfg["activations"]]
+
+
+def pretty_target(expr: str) -> str:
+    """'exp(-5*x)' -> 'y = e^(−5x)': for reading, not for parsing."""
+    s = re.sub(r"(\d)\*x", r"\1x", expr.replace(" ", "")).replace("**", "^").replace("*", "·")
+    return "y = " + s.replace("exp(", "e^(").replace("-", "−")
+
+
+class FitPanel(VGroup):
+    """One run: header, axes with target and prediction, network diagram,
+    epoch and loss readouts, all following the shared playhead u."""
+
+    def __init__(self, traj, activation: str, tracker: ValueTracker, x_range, y_range, center, w_max: float):
+        super().__init__()
+        self.traj, self.play_head, self.tracker = traj, Playhead(traj), tracker
+        self.color = RUN_COLORS.get(activation, TEXT)
+        self.axes = Axes(x_range=[x_range[0], x_range[1], (x_range[1] - x_range[0]) / 4],
+                         y_range=[y_range[0], y_range[1], 0.5], x_length=5.6, y_length=2.9,
+                         axis_config={"color": MUTED, "stroke_width": 2, "include_numbers": True,
+                                      "font_size": 18, "label_constructor": Label},
+                         tips=False).move_to(center)
+        name = text(LABELS.get(activation, activation), 30, self.color)
+        formula = text(FORMULAS.get(activation, ""), 20, MUTED)
+        self.header = VGroup(name, formula).arrange(RIGHT, buff=0.3, aligned_edge=DOWN)
+        self.header.next_to(self.axes, UP, buff=0.25)
+        grid = traj.grid[:, 0]
+        self.target_curve = DashedVMobject(
+            polyline(to_points(self.axes, grid, self._target_values(traj)), TARGET, 3), num_dashes=40)
+        self.curve = follow_curve(self._prediction_points, self.color, 5)
+        self.readout = GlyphReadout(20, TEXT).follow(self._readout_text,
+                                                     lambda g: g.next_to(self.axes, DOWN, buff=0.3))
+        self.diagram = NetworkDiagram(traj.sizes, w_max=w_max).scale(0.8)
+        self.diagram.add_updater(lambda d: d.set_weights(self.play_head.at(self.tracker.get_value()).params))
+        self.add(self.header, self.axes, self.target_curve)
+
+    @staticmethod
+    def _target_values(traj):
+        from pyneuron._expr import compile_expression
+
+        return compile_expression(traj.config["data"]["target"])(traj.grid[:, 0])
+
+    def _prediction_points(self):
+        state = self.play_head.at(self.tracker.get_value())
+        y = np.clip(state.predictions[:, 0], *self.axes.y_range[:2])
+        return to_points(self.axes, self.traj.grid[:, 0], y)
+
+    def _readout_text(self):
+        state = self.play_head.at(self.tracker.get_value())
+        return f"epoch {int(round(state.epoch)):>6,}   loss {sci(state.loss)}"
+
+
+class LossChart(VGroup):
+    """Both runs' training loss against epochs, log-log, drawn up to the playhead."""
+
+    def __init__(self, trajs, tracker: ValueTracker, width=5.4, height=1.55):
+        super().__init__()
+        self.trajs, self.tracker = trajs, tracker
+        last = max(t.epochs[-1] for t in trajs)
+        logs = np.concatenate([np.log10(t.loss[t.loss > 0]) for t in trajs])
+        self.lo, hi = np.floor(logs.min()), np.ceil(logs.max())
+        # y is log10(loss) - lo, so that the x axis sits at the bottom
+        self.axes = Axes(x_range=[0, np.log10(last + 1), 1], y_range=[0, hi - self.lo, 1], x_length=width,
+                         y_length=height, axis_config={"color": MUTED, "stroke_width": 2}, tips=False)
+        sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+        labels = VGroup()
+        step = max(1, int((hi - self.lo) // 3))
+        for p in range(int(self.lo), int(hi) + 1, step):
+            labels.add(text(f"10{str(p).translate(sup)}", 14, MUTED).next_to(self.axes.c2p(0, p - self.lo), LEFT, 0.1))
+        for p in range(0, int(np.log10(last + 1)) + 1):
+            labels.add(text(f"{10 ** p:,}", 14, MUTED).next_to(self.axes.c2p(np.log10(10 ** p + 1), 0), DOWN, 0.1))
+        title = text("training loss vs epoch (log-log)", 16, MUTED).next_to(self.axes, UP, buff=0.12)
+        self.curves = [follow_curve(lambda t=t: self._curve_points(t),
+                                    RUN_COLORS.get(t.config["network"]["activations"][0], TEXT), 3) for t in trajs]
+        self.add(self.axes, labels, title)
+
+    def _curve_points(self, traj):
+        u = self.tracker.get_value()
+        k = int(np.floor(u)) + 1
+        e, loss = traj.epochs[:k].astype(float), traj.loss[:k]
+        head = Playhead(traj).at(u)
+        e, loss = np.append(e, head.epoch), np.append(loss, head.loss)
+        return to_points(self.axes, np.log10(e + 1), np.log10(np.maximum(loss, 1e-300)) - self.lo)
+
+
+def kink_inputs(traj, x_grid):
+    """Inputs where some hidden ReLU-type unit switches on or off: the
+    kinks of a piecewise-linear fit (found on the grid, then refined)."""
+    params = traj.at(traj.epochs[-1]).params
+    a, kinks = x_grid.reshape(-1, 1), []
+    for p in params[:-1]:
+        z = a @ p["W"] + p["b"]
+        flips = np.nonzero(np.diff(np.sign(z), axis=0))
+        for row, _ in zip(*flips):
+            kinks.append(float(x_grid[row] + x_grid[row + 1]) / 2)
+        a = np.where(z > 0, z, 0.01 * z)
+    return sorted(kinks)
+
+
+class SigmoidVsLeakyReLU(Scene):
+    def construct(self):
+        cfg = settings()
+        trajs = trajectories(cfg)
+        acts = cfg["activations"]
+        tracker = ValueTracker(0.0)
+        preds = np.concatenate([t.predictions.ravel() for t in trajs])
+        grid = trajs[0].grid[:, 0]
+        from pyneuron._expr import compile_expression
+        target = compile_expression(cfg["target"])(grid)
+        y_lo = float(np.floor(min(target.min(), np.percentile(preds, 1)) * 2) / 2)
+        y_hi = float(np.ceil(max(target.max(), np.percentile(preds, 99)) * 2) / 2)
+        w_max = max(float(np.abs(p["W"]).max()) for t in trajs for p in t.params)  # one scale: widths compare
+        panels = [FitPanel(t, a, tracker, cfg["x_range"], (y_lo, y_hi), c, w_max)
+                  for t, a, c in zip(trajs, acts, (LEFT * 3.55 + UP * 1.25, RIGHT * 3.55 + UP * 1.25))]
+        chart = LossChart(trajs, tracker).move_to(DOWN * 2.2)
+        for panel, side in zip(panels, (LEFT, RIGHT)):
+            panel.diagram.move_to(side * 5.0 + DOWN * 2.3)
+
+        # ---- title
+        layers = "-".join(map(str, cfg["layers"]))
+        title = text(f"{LABELS[acts[0]]}  vs  {LABELS[acts[1]]}", 46, TEXT)
+        subtitle = text(f"a {layers} network learns {pretty_target(cfg['target'])}", 28, MUTED)
+        VGroup(title, subtitle).arrange(DOWN, buff=0.35)
+        self.play(Write(title), run_time=1.2)
+        self.play(FadeIn(subtitle, shift=UP * 0.2), run_time=0.8)
+        self.wait(1.2)
+        self.play(FadeOut(title), FadeOut(subtitle), run_time=0.6)
+
+        # ---- the setting
+        caption = Caption(self)
+        self.play(*[FadeIn(p) for p in panels], run_time=1.2)
+        caption.say(f"Same network, same data, same starting weights: only the hidden activation differs.")
+        diagrams = [p.diagram for p in panels]
+        labels = VGroup(*[text("weights  + blue  − orange", 14, MUTED,
+                               t2c={"+ blue": POSITIVE, "− orange": NEGATIVE}).next_to(d, UP, buff=0.15)
+                          for d in diagrams])
+        legend = VGroup(DashedVMobject(polyline(np.array([[0, 0, 0], [0.5, 0, 0]]), TARGET, 3), num_dashes=4),
+                        text(f"target {pretty_target(cfg['target'])}", 16, MUTED)).arrange(RIGHT, buff=0.15)
+        legend.move_to(panels[0].axes.c2p(0.72 * cfg["x_range"][1] + 0.28 * cfg["x_range"][0], y_hi)).shift(DOWN * 0.15)
+        self.play(*[FadeIn(d) for d in diagrams], FadeIn(labels), FadeIn(chart), FadeIn(legend), run_time=1.2)
+        self.wait(1.5)
+        self.play(*[Create(p.curve) for p in panels], *[FadeIn(p.readout) for p in panels],
+                  *[Create(c) for c in chart.curves], run_time=1.0)
+        self.add(*[p.curve for p in panels], *[p.readout for p in panels], *chart.curves)
+        caption.say("Epoch 0: random weights, an almost flat prediction.")
+        self.wait(2.0)
+
+        # ---- training, in log time, with the captions the recording supports
+        heads = [Playhead(t) for t in trajs]
+        end = len(trajs[0]) - 1
+        total = cfg["train_seconds"]
+
+        def sweep(to_epoch: float, share: float):
+            u = heads[0].index_of_epoch(min(to_epoch, trajs[0].epochs[-1]))
+            self.play(tracker.animate.set_value(u), run_time=max(total * share, 0.5), rate_func=linear)
+
+        E = trajs[0].epochs[-1]
+        caption.say("Early on both nets first learn the average height, then the downward slope.")
+        sweep(E * 0.01, 0.25)
+        caption.say(f"{LABELS[acts[0]]} units add smooth S-curves; {LABELS[acts[1]]} units add straight "
+                    "pieces, with a kink where a unit switches.")
+        sweep(E * 0.1, 0.3)
+        stats = saturation_caption(trajs[0], acts[0], tracker.get_value())
+        caption.say(stats)
+        sweep(E * 0.5, 0.25)
+        caption.say(f"{LABELS[acts[1]]} keeps a small slope even when a unit is 'off', so every unit keeps learning.")
+        sweep(E, 0.2)
+        tracker.set_value(end)
+
+        # ---- the end state: kinks and final losses
+        kinks = [x for x in kink_inputs(trajs[1], grid)] if acts[1] in ("relu", "leaky_relu") else []
+        dots = VGroup(*[Dot(panels[1].axes.c2p(x, float(np.interp(x, grid, trajs[1].predictions[-1][:, 0]))),
+                            radius=0.07, color=TEXT) for x in kinks])
+        if len(dots):
+            caption.say(f"The {LABELS[acts[1]]} fit is piecewise linear: its kinks are where hidden units switch.")
+            self.play(FadeIn(dots, scale=1.5), run_time=0.8)
+            self.play(Indicate(dots, color=RUN_COLORS.get(acts[1], TEXT)), run_time=1.2)
+        losses = [t.loss[-1] for t in trajs]
+        better = 0 if losses[0] < losses[1] else 1
+        caption.say(f"After {int(E):,} epochs: loss {sci(losses[0])} ({LABELS[acts[0]]}) vs {sci(losses[1])} "
+                    f"({LABELS[acts[1]]}) — the {('smooth' if better == 0 else 'segmented')} fit wins here.")
+        self.wait(4.0)
+
+
+def saturation_caption(traj, activation: str, u: float) -> str:
+    """The vanishing-gradient caption, from the recorded statistics."""
+    state = Playhead(traj).at(u)
+    saturated = float(traj.unit_stats[:, :-1, 1].max())
+    first_layer, last_layer = state.grad_norms[0], state.grad_norms[-1]
+    if activation in ("sigmoid", "tanh"):
+        return (f"Saturated {LABELS[activation]} units pass back little gradient (up to "
+                f"{saturated:.0%} saturated); now the first layer's gradient is {first_layer / last_layer:.1g}× the last's.")
+    return f"Gradient norms now: first layer {sci(first_layer)}, last layer {sci(last_layer)}."
+
+
+class Caption:
+    """One caption line at the bottom edge, cross-faded when it changes."""
+
+    def __init__(self, scene: Scene):
+        self.scene, self.current = scene, None
+
+    def say(self, message: str, size: float = 21):
+        new = text(message, size, TEXT)
+        if new.width > 13.2:
+            new.scale_to_fit_width(13.2)
+        new.to_edge(DOWN, buff=0.22)
+        anims = [FadeIn(new, shift=UP * 0.1)]
+        if self.current is not None:
+            anims.append(FadeOut(self.current))
+        self.scene.play(*anims, run_time=0.5)
+        self.current = new
