@@ -158,6 +158,7 @@ class SigmoidVsLeakyReLU(Scene):
         w_max = max(float(np.abs(p["W"]).max()) for t in trajs for p in t.params)  # one scale: widths compare
         panels = [FitPanel(t, a, tracker, cfg["x_range"], (y_lo, y_hi), c, w_max)
                   for t, a, c in zip(trajs, acts, (LEFT * 3.55 + UP * 1.25, RIGHT * 3.55 + UP * 1.25))]
+        self.panels, self.trajectories = panels, trajs  # for tests and for reuse
         chart = LossChart(trajs, tracker).move_to(DOWN * 2.2)
         for panel, side in zip(panels, (LEFT, RIGHT)):
             panel.diagram.move_to(side * 5.0 + DOWN * 2.3)
