@@ -10,6 +10,8 @@
 
 typedef void (*pn_act_fwd_fn)(const void *x, void *y, int64_t n, double alpha);
 typedef void (*pn_act_bwd_fn)(const void *x, const void *dy, void *dx, int64_t n, double alpha);
+typedef void (*pn_act_fwd_deriv_fn)(const void *x, void *y, void *deriv, int64_t n, double alpha);
+typedef void (*pn_mul_fn)(const void *a, const void *b, void *out, int64_t n);
 typedef void (*pn_softmax_fn)(int log_out, const void *x, void *y, int64_t rows, int64_t cols);
 typedef void (*pn_softmax_bwd_fn)(int log_out, const void *x, const void *dy, void *dx,
                                   int64_t rows, int64_t cols);
@@ -29,9 +31,20 @@ typedef void (*pn_sgd_fn)(void *params, const void *grad, void *buf, int64_t n,
 typedef void (*pn_adam_fn)(void *params, const void *grad, void *m, void *v, int64_t n,
                            const pn_train_config *config, int64_t step);
 
+/* C (M x N, row stride ldc) = A B + row_bias (per row; may be NULL), with
+ * A(i, k) = A[i*rsa + k*csa] and B(k, j) = B[k*rsb + j*csb]. */
+typedef pn_status (*pn_gemm_fn)(int64_t M, int64_t N, int64_t K, const void *A, int64_t rsa, int64_t csa,
+                                const void *B, int64_t rsb, int64_t csb, const void *row_bias, void *C,
+                                int64_t ldc);
+/* C[i*ldc + j] = sum_k A[i*lda + k] B[j*ldb + k]; B NULL: row sums into C[i*ldc]. */
+typedef void (*pn_dot_rows_fn)(int64_t M, int64_t N, int64_t K, const void *A, int64_t lda, const void *B,
+                               int64_t ldb, void *C, int64_t ldc);
+
 typedef struct pn_dtype_kernels {
     pn_act_fwd_fn act_fwd[PN_ACT_COUNT];
     pn_act_bwd_fn act_bwd[PN_ACT_COUNT];
+    pn_act_fwd_deriv_fn act_fwd_deriv[PN_ACT_COUNT]; /* y and dy/dx in one pass */
+    pn_mul_fn mul;
     pn_softmax_fn softmax;
     pn_softmax_bwd_fn softmax_bwd;
     pn_dense_fwd_fn dense_fwd;
@@ -42,6 +55,8 @@ typedef struct pn_dtype_kernels {
     pn_xent_grad_fn xent_grad;
     pn_sgd_fn sgd;
     pn_adam_fn adam;
+    pn_gemm_fn gemm;
+    pn_dot_rows_fn dot_rows;
 } pn_dtype_kernels;
 
 typedef struct pn_kernel_table {

@@ -61,92 +61,143 @@ static int64_t max_width(const pn_mlp *net) {
     return w;
 }
 
-/* ---- workspace: one allocation for a pass over up to `rows` rows ------ */
+/* ---- workspace ------------------------------------------------------------
+ *
+ * The loop keeps every activation feature-major: (units x rows), so that
+ * each operation runs along the long sample axis, contiguous and fully
+ * vectorised, however narrow the layers (1-2-2-1 nets are the point of
+ * this project):  Z^T = W^T A^T + b;  dA^T = W dZ^T;  dW and db are dot
+ * products of contiguous rows.  Inputs and targets are transposed once per
+ * call (minibatches gathered and transposed per batch). */
 
 typedef struct {
     int64_t rows;
-    void *z[PN_MAX_LAYERS], *a[PN_MAX_LAYERS]; /* pre-activations, activations */
-    void *dz, *da;                              /* rows x widest layer */
+    void *z[PN_MAX_LAYERS], *a[PN_MAX_LAYERS]; /* pre-activations, activations: units x rows */
+    void *d[PN_MAX_LAYERS];                     /* activation derivatives at z (training passes) */
+    void *dz, *da;                              /* widest layer x rows */
+    void *rm, *rm_grad;                         /* rows x outputs, row-major (softmax, cross-entropy) */
     void *grad;                                 /* one per parameter */
-    void *xb, *yb;                              /* a gathered minibatch */
-    int64_t *lb;
+    void *xT, *yT, *gT;                         /* training inputs, targets, grid: feature-major */
+    void *xbT, *ybT;                            /* a minibatch's, feature-major */
+    int64_t *lb;                                /* a minibatch's labels */
     void *block;
 } workspace;
 
-static pn_status workspace_alloc(workspace *w, const pn_mlp *net, int64_t rows, int64_t batch) {
+static pn_status workspace_alloc(workspace *w, const pn_mlp *net, int64_t rows, int64_t n, int64_t grid_n,
+                                 int64_t batch) {
     const size_t es = elem_size(net->dtype);
     const int L = net->n_layers;
     const int64_t P = pn_mlp_param_count(net), width = max_width(net);
+    const int64_t in = net->sizes[0], out = net->sizes[L];
     if (rows < 1) rows = 1;
-    if (rows > INT64_MAX / 8 / (width * (2 * L + 2) + 2)) return PN_ERR_OVERFLOW;
-    size_t total = 0;
-    for (int l = 0; l < L; l++) total += 2 * (size_t)(rows * net->sizes[l + 1]) * es;
-    total += 2 * (size_t)(rows * width) * es + (size_t)P * es;
-    total += (size_t)(batch * (net->sizes[0] + net->sizes[L])) * es + (size_t)batch * sizeof(int64_t);
-    char *p = (char *)malloc(total + 64);
+    if (rows > INT64_MAX / 8 / (width * (2 * L + 4) + 2)) return PN_ERR_OVERFLOW;
+    int64_t elems = 2 * rows * width + 2 * rows * out + P + (n + batch) * (in + out) + grid_n * in;
+    for (int l = 0; l < L; l++) elems += 3 * rows * net->sizes[l + 1];
+    char *p = (char *)malloc((size_t)elems * es + (size_t)batch * sizeof(int64_t) + 64);
     if (!p) return PN_ERR_NOMEM;
     w->block = p;
     w->rows = rows;
+#define CARVE(ptr, count) (ptr = p, p += (size_t)(count) * es)
     for (int l = 0; l < L; l++) {
-        size_t bytes = (size_t)(rows * net->sizes[l + 1]) * es;
-        w->z[l] = p; p += bytes;
-        w->a[l] = p; p += bytes;
+        CARVE(w->z[l], rows * net->sizes[l + 1]);
+        CARVE(w->a[l], rows * net->sizes[l + 1]);
+        CARVE(w->d[l], rows * net->sizes[l + 1]);
     }
-    w->dz = p; p += (size_t)(rows * width) * es;
-    w->da = p; p += (size_t)(rows * width) * es;
-    w->grad = p; p += (size_t)P * es;
-    w->xb = p; p += (size_t)(batch * net->sizes[0]) * es;
-    w->yb = p; p += (size_t)(batch * net->sizes[L]) * es;
+    CARVE(w->dz, rows * width);
+    CARVE(w->da, rows * width);
+    CARVE(w->rm, rows * out);
+    CARVE(w->rm_grad, rows * out);
+    CARVE(w->grad, P);
+    CARVE(w->xT, n * in);
+    CARVE(w->yT, n * out);
+    CARVE(w->gT, grid_n * in);
+    CARVE(w->xbT, batch * in);
+    CARVE(w->ybT, batch * out);
+#undef CARVE
     w->lb = (int64_t *)(((uintptr_t)p + 7) & ~(uintptr_t)7);
     return PN_OK;
 }
 
+/* dst (cols x rows) = src^T, src (rows x cols) row r being src row idx[r]
+ * (idx NULL: row r).  Also undoes itself: transpose(dst, NULL, cols, rows). */
+static void transpose(int dtype, const void *src, const int64_t *idx, int64_t rows, int64_t cols, void *dst) {
+#define PN_TRANSPOSE(TYPE)                                                        \
+    do {                                                                          \
+        const TYPE *s = (const TYPE *)src;                                        \
+        TYPE *d = (TYPE *)dst;                                                    \
+        for (int64_t r = 0; r < rows; r++) {                                      \
+            const TYPE *row = s + (idx ? idx[r] : r) * cols;                      \
+            for (int64_t c = 0; c < cols; c++) d[c * rows + r] = row[c];          \
+        }                                                                         \
+    } while (0)
+    if (dtype == PN_F32) PN_TRANSPOSE(float);
+    else PN_TRANSPOSE(double);
+#undef PN_TRANSPOSE
+}
+
 /* ---- passes ----------------------------------------------------------------- */
 
-static pn_status forward(const pn_mlp *net, const pn_dtype_kernels *k, const void *x, int64_t m,
-                         workspace *w) {
-    const void *in = x;
+/* Forward over m samples given feature-major inputs inT (inputs x m); a
+ * training pass (with_deriv) also keeps each activation's derivative. */
+static pn_status forward(const pn_mlp *net, const pn_dtype_kernels *k, const void *inT, int64_t m,
+                         workspace *w, int with_deriv) {
+    const void *in = inT;
     for (int l = 0; l < net->n_layers; l++) {
         int64_t din = net->sizes[l], dout = net->sizes[l + 1];
-        pn_status st = k->dense_fwd(in, layer_W(net, l), layer_b(net, l), w->z[l], m, din, dout);
+        pn_status st = k->gemm(dout, m, din, layer_W(net, l), 1, dout, in, m, 1, layer_b(net, l), w->z[l], m);
         if (st != PN_OK) return st;
-        if (l == net->n_layers - 1 && net->softmax_output)
-            k->softmax(0, w->z[l], w->a[l], m, dout);
-        else
+        if (l == net->n_layers - 1 && net->softmax_output) { /* softmax across units: per sample, row-major */
+            transpose(net->dtype, w->z[l], NULL, dout, m, w->rm);
+            k->softmax(0, w->rm, w->rm_grad, m, dout);
+            transpose(net->dtype, w->rm_grad, NULL, m, dout, w->a[l]);
+        } else if (with_deriv) {
+            k->act_fwd_deriv[net->acts[l]](w->z[l], w->a[l], w->d[l], m * dout, net->alphas[l]);
+        } else {
             k->act_fwd[net->acts[l]](w->z[l], w->a[l], m * dout, net->alphas[l]);
+        }
         in = w->a[l];
     }
     return PN_OK;
 }
 
-/* The loss of the last forward pass over m rows and, when want_grad, its
- * gradient with respect to the last layer's pre-activation, in w->dz. */
+/* The loss of the last forward pass over m samples (targets yT feature-major,
+ * or labels) and, when want_grad, its gradient with respect to the last
+ * pre-activation, in w->dz (feature-major). */
 static double loss_and_grad(const pn_mlp *net, const pn_dtype_kernels *k, const pn_train_config *c,
-                            const void *y, const int64_t *labels, int64_t m, workspace *w, int want_grad) {
+                            const void *yT, const int64_t *labels, int64_t m, workspace *w, int want_grad) {
     const int L = net->n_layers;
     const int64_t out = net->sizes[L], count = m * out;
     void *z = w->z[L - 1], *a = w->a[L - 1];
     switch (c->loss) {
     case PN_TRAIN_BCE:
-        if (want_grad) k->loss_grad[PN_LOSS_BCE_LOGITS](z, y, w->dz, count);
-        return k->loss[PN_LOSS_BCE_LOGITS](z, y, count);
-    case PN_TRAIN_XENT:
-        if (want_grad) k->xent_grad(z, labels, NULL, w->dz, m, out);
-        return k->xent(z, labels, NULL, m, out);
+        if (want_grad) k->loss_grad[PN_LOSS_BCE_LOGITS](z, yT, w->dz, count);
+        return k->loss[PN_LOSS_BCE_LOGITS](z, yT, count);
+    case PN_TRAIN_XENT: {
+        transpose(net->dtype, z, NULL, out, m, w->rm);
+        if (want_grad) {
+            k->xent_grad(w->rm, labels, NULL, w->rm_grad, m, out);
+            transpose(net->dtype, w->rm_grad, NULL, m, out, w->dz);
+        }
+        return k->xent(w->rm, labels, NULL, m, out);
+    }
     default: /* MSE on the activated output, back through its activation */
         if (want_grad) {
-            k->loss_grad[PN_LOSS_MSE](a, y, w->da, count);
-            if (net->softmax_output)
-                k->softmax_bwd(0, z, w->da, w->dz, m, out);
-            else
-                k->act_bwd[net->acts[L - 1]](z, w->da, w->dz, count, net->alphas[L - 1]);
+            k->loss_grad[PN_LOSS_MSE](a, yT, w->da, count);
+            if (net->softmax_output) {
+                transpose(net->dtype, z, NULL, out, m, w->rm);
+                transpose(net->dtype, w->da, NULL, out, m, w->rm_grad);
+                k->softmax_bwd(0, w->rm, w->rm_grad, w->rm_grad, m, out);
+                transpose(net->dtype, w->rm_grad, NULL, m, out, w->dz);
+            } else {
+                k->mul(w->da, w->d[L - 1], w->dz, count);
+            }
         }
-        return k->loss[PN_LOSS_MSE](a, y, count);
+        return k->loss[PN_LOSS_MSE](a, yT, count);
     }
 }
 
 /* Parameter gradient into w->grad, from w->dz left by loss_and_grad. */
-static pn_status backward(const pn_mlp *net, const pn_dtype_kernels *k, const void *x, int64_t m,
+static pn_status backward(const pn_mlp *net, const pn_dtype_kernels *k, const void *inT, int64_t m,
                           workspace *w) {
     const size_t es = elem_size(net->dtype);
     char *grad = (char *)w->grad;
@@ -155,10 +206,14 @@ static pn_status backward(const pn_mlp *net, const pn_dtype_kernels *k, const vo
         int64_t din = net->sizes[l], dout = net->sizes[l + 1];
         off -= (din + 1) * dout;
         char *dW = grad + off * (int64_t)es, *db = dW + din * dout * (int64_t)es;
-        const void *in = l ? w->a[l - 1] : x;
-        pn_status st = k->dense_bwd(in, layer_W(net, l), w->dz, l ? w->da : NULL, dW, db, m, din, dout);
-        if (st != PN_OK) return st;
-        if (l) k->act_bwd[net->acts[l - 1]](w->z[l - 1], w->da, w->dz, m * din, net->alphas[l - 1]);
+        const void *prevT = l ? w->a[l - 1] : inT;
+        k->dot_rows(din, dout, m, prevT, m, w->dz, m, dW, dout); /* dW = A_prev^T dZ */
+        k->dot_rows(dout, 1, m, w->dz, m, NULL, 0, db, 1);        /* db = dZ summed over samples */
+        if (l) {
+            pn_status st = k->gemm(din, m, dout, layer_W(net, l), dout, 1, w->dz, m, 1, NULL, w->da, m);
+            if (st != PN_OK) return st;
+            k->mul(w->da, w->d[l - 1], w->dz, m * din);
+        }
     }
     return PN_OK;
 }
@@ -174,9 +229,9 @@ static void unit_stats(const pn_mlp *net, int l, int64_t m, const workspace *w, 
     if (last && net->softmax_output) return;
     if (act == PN_ACT_RELU || act == PN_ACT_LEAKY_RELU) {
         int64_t count = 0;
-        for (int64_t j = 0; j < units; j++) {
+        for (int64_t j = 0; j < units; j++) { /* z is feature-major: unit j's m values are contiguous */
             int64_t r = 0;
-            while (r < m && load(net->dtype, w->z[l], r * units + j) <= 0.0) r++;
+            while (r < m && load(net->dtype, w->z[l], j * m + r) <= 0.0) r++;
             count += r == m;
         }
         *dead = (double)count / (double)units;
@@ -212,20 +267,21 @@ static pn_status record(const pn_mlp *net, const pn_dtype_kernels *k, const pn_t
     const size_t es = elem_size(net->dtype);
     const int L = net->n_layers;
     const int64_t s = rec->next, P = pn_mlp_param_count(net), out = net->sizes[L];
-    pn_status st = forward(net, k, d->x, d->n, w);
+    pn_status st = forward(net, k, w->xT, d->n, w, 1);
     if (st != PN_OK) return st;
-    *loss = loss_and_grad(net, k, c, d->y, d->labels, d->n, w, 1);
+    *loss = loss_and_grad(net, k, c, w->yT, d->labels, d->n, w, 1);
     for (int l = 0; l < L; l++)
         unit_stats(net, l, d->n, w, &rec->unit_stats[(s * L + l) * 2], &rec->unit_stats[(s * L + l) * 2 + 1]);
-    st = backward(net, k, d->x, d->n, w);
+    st = backward(net, k, w->xT, d->n, w);
     if (st != PN_OK) return st;
     grad_norms(net, w, rec->grad_norms + s * L);
     rec->loss[s] = *loss;
     memcpy((char *)rec->params + s * P * (int64_t)es, net->params, (size_t)P * es);
-    st = forward(net, k, d->grid, d->grid_n, w);
-    if (st != PN_OK) return st;
-    memcpy((char *)rec->predictions + s * d->grid_n * out * (int64_t)es, w->a[L - 1],
-           (size_t)(d->grid_n * out) * es);
+    if (d->grid_n) {
+        if ((st = forward(net, k, w->gT, d->grid_n, w, 0)) != PN_OK) return st;
+        transpose(net->dtype, w->a[L - 1], NULL, out, d->grid_n,
+                  (char *)rec->predictions + s * d->grid_n * out * (int64_t)es);
+    }
     rec->next = s + 1;
     return PN_OK;
 }
@@ -249,12 +305,6 @@ static void shuffle(int64_t *order, int64_t n, uint64_t *rng) {
     }
 }
 
-static void gather_rows(const void *src, const int64_t *idx, int64_t m, int64_t width, size_t es, void *dst) {
-    for (int64_t r = 0; r < m; r++)
-        memcpy((char *)dst + r * width * (int64_t)es, (const char *)src + idx[r] * width * (int64_t)es,
-               (size_t)width * es);
-}
-
 static void optimizer_step(const pn_mlp *net, const pn_dtype_kernels *k, const pn_train_config *c,
                            pn_train_state *s, const workspace *w) {
     const int64_t P = pn_mlp_param_count(net);
@@ -268,13 +318,12 @@ static void optimizer_step(const pn_mlp *net, const pn_dtype_kernels *k, const p
 /* One epoch; *loss is the mean of its batch losses (NaN if any was). */
 static pn_status run_epoch(const pn_mlp *net, const pn_dtype_kernels *k, const pn_train_config *c,
                            const pn_train_data *d, pn_train_state *s, workspace *w, double *loss) {
-    const size_t es = elem_size(net->dtype);
     const int64_t n = d->n, in = net->sizes[0], out = net->sizes[net->n_layers];
     pn_status st;
     if (c->batch_size >= n) { /* full batch: the order of the samples is irrelevant */
-        if ((st = forward(net, k, d->x, n, w)) != PN_OK) return st;
-        *loss = loss_and_grad(net, k, c, d->y, d->labels, n, w, 1);
-        if ((st = backward(net, k, d->x, n, w)) != PN_OK) return st;
+        if ((st = forward(net, k, w->xT, n, w, 1)) != PN_OK) return st;
+        *loss = loss_and_grad(net, k, c, w->yT, d->labels, n, w, 1);
+        if ((st = backward(net, k, w->xT, n, w)) != PN_OK) return st;
         optimizer_step(net, k, c, s, w);
         return PN_OK;
     }
@@ -283,14 +332,14 @@ static pn_status run_epoch(const pn_mlp *net, const pn_dtype_kernels *k, const p
     for (int64_t start = 0; start < n; start += c->batch_size) {
         int64_t m = n - start < c->batch_size ? n - start : c->batch_size;
         const int64_t *idx = s->order + start;
-        gather_rows(d->x, idx, m, in, es, w->xb);
+        transpose(net->dtype, d->x, idx, m, in, w->xbT);
         if (d->labels)
             for (int64_t r = 0; r < m; r++) w->lb[r] = d->labels[idx[r]];
         else
-            gather_rows(d->y, idx, m, out, es, w->yb);
-        if ((st = forward(net, k, w->xb, m, w)) != PN_OK) return st;
-        sum += loss_and_grad(net, k, c, w->yb, w->lb, m, w, 1) * (double)m;
-        if ((st = backward(net, k, w->xb, m, w)) != PN_OK) return st;
+            transpose(net->dtype, d->y, idx, m, out, w->ybT);
+        if ((st = forward(net, k, w->xbT, m, w, 1)) != PN_OK) return st;
+        sum += loss_and_grad(net, k, c, w->ybT, w->lb, m, w, 1) * (double)m;
+        if ((st = backward(net, k, w->xbT, m, w)) != PN_OK) return st;
         optimizer_step(net, k, c, s, w);
     }
     *loss = sum / (double)n;
@@ -330,9 +379,12 @@ pn_status pn_train(const pn_mlp *net, const pn_train_config *c, const pn_train_d
     if (st != PN_OK) return st;
     const pn_dtype_kernels *k = pn_kernels_for(net->dtype);
     const int64_t batch = c->batch_size < d->n ? c->batch_size : d->n;
-    int64_t rows = d->n > d->grid_n ? d->n : d->grid_n;
+    const int64_t rows = d->n > d->grid_n ? d->n : d->grid_n, out = net->sizes[net->n_layers];
     workspace w;
-    if ((st = workspace_alloc(&w, net, rows, batch)) != PN_OK) return st;
+    if ((st = workspace_alloc(&w, net, rows, d->n, d->grid_n, batch)) != PN_OK) return st;
+    transpose(net->dtype, d->x, NULL, d->n, net->sizes[0], w.xT);
+    if (d->y) transpose(net->dtype, d->y, NULL, d->n, out, w.yT);
+    if (d->grid_n) transpose(net->dtype, d->grid, NULL, d->grid_n, net->sizes[0], w.gT);
     const int64_t stop = s->epoch + epochs;
     for (;;) {
         double loss = 0.0;
@@ -364,11 +416,12 @@ pn_status pn_mlp_forward(const pn_mlp *net, const void *x, void *y, int64_t n) {
     if (n == 0) return PN_OK;
     if (!x || !y) return PN_ERR_NULL;
     workspace w;
-    if ((st = workspace_alloc(&w, net, n, 1)) != PN_OK) return st;
-    st = forward(net, pn_kernels_for(net->dtype), x, n, &w);
+    if ((st = workspace_alloc(&w, net, n, n, 0, 1)) != PN_OK) return st;
+    transpose(net->dtype, x, NULL, n, net->sizes[0], w.xT);
+    st = forward(net, pn_kernels_for(net->dtype), w.xT, n, &w, 0);
     if (st == PN_OK) {
         const int L = net->n_layers;
-        memcpy(y, w.a[L - 1], (size_t)(n * net->sizes[L]) * elem_size(net->dtype));
+        transpose(net->dtype, w.a[L - 1], NULL, net->sizes[L], n, y);
     }
     free(w.block);
     return st;

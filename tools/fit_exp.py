@@ -1,40 +1,42 @@
-"""Fit the float32 exp polynomial of csrc/kernels/math.inc.
+"""Fit the float32 exp/expm1 polynomial of csrc/kernels/math.inc.
 
-e^r on |r| <= ln2/2 (+ a margin for the rounded n), as 1 + r p(r) with p of
-degree 4, minimising the maximum relative error (Lawson's iteratively
-reweighted least squares on a dense grid, computed in mpmath).  Prints the
-coefficients of p, lowest first, as float32 hex literals, and the error.
+On |r| <= ln2/2 (+ a margin for the rounded n), e^r - 1 = r P(r) with P
+of degree DEGREE minimising the maximum *relative error of P itself*, so
+that r P(r) is an accurate expm1 near 0 and 1 + r P(r) an accurate exp
+(Lawson's iteratively reweighted least squares on a dense grid; reference
+in mpmath).  Prints the coefficients of P, lowest first, as float32 hex
+literals, and the error with them rounded to float32.
 
-    python tools/fit_exp.py
+    python tools/fit_exp.py [DEGREE]
 """
+import sys
+
 import mpmath
 import numpy as np
 
 mpmath.mp.dps = 40
-DEGREE = 4  # of p: e^r ~ 1 + c1 r + ... + c5 r^5
 HALF_WIDTH = float(mpmath.log(2)) / 2 * 1.0001
 
 
-def fit():
+def fit(degree: int):
     r = np.cos(np.linspace(0, np.pi, 4001)) * HALF_WIDTH
-    target = np.array([float((mpmath.exp(mpmath.mpf(v)) - 1) / mpmath.mpf(v)) if v else 1.0 for v in r])
-    exact = np.exp(r)
-    A = np.vander(r, DEGREE + 1, increasing=True) * r[:, None]  # r * r^k
+    target = np.array([float(mpmath.expm1(mpmath.mpf(v)) / mpmath.mpf(v)) if v else 1.0 for v in r])
+    A = np.vander(r, degree + 1, increasing=True)
     w = np.ones_like(r)
-    for _ in range(200):  # Lawson: weights follow the error envelope
-        sw = np.sqrt(w) / exact
-        coef, *_ = np.linalg.lstsq(A * sw[:, None], (target * r) * sw, rcond=None)
-        err = np.abs(A @ coef - target * r) / exact
+    for _ in range(300):  # Lawson: the weights follow the error envelope
+        sw = np.sqrt(w) / target
+        coef, *_ = np.linalg.lstsq(A * sw[:, None], target * sw, rcond=None)
+        err = np.abs(A @ coef - target) / target
         w = w * err / np.sum(w * err)
-    return coef, err.max()
+    return coef, r, target
 
 
 if __name__ == "__main__":
-    coef, err = fit()
-    c32 = coef.astype(np.float32)
-    r = np.linspace(-HALF_WIDTH, HALF_WIDTH, 200001)
-    p = 1 + r * np.polyval(c32[::-1].astype(np.float64), r)
-    print("max relative error, exact arithmetic: %.3g; with float32 coefficients: %.3g"
-          % (err, np.abs(p / np.exp(r) - 1).max()))
-    for k, c in enumerate(c32, start=1):
-        print(f"c{k} = {float(c).hex()}  ({float(c)!r})")
+    degree = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    coef, r, target = fit(degree)
+    c32 = coef.astype(np.float32).astype(np.float64)
+    err32 = np.abs(np.polyval(c32[::-1], r) - target) / target
+    print(f"degree {degree}: max relative error of P with float32 coefficients {err32.max():.3g} "
+          f"({err32.max() / 2**-24:.2f} ulp of float32)")
+    for k, c in enumerate(np.float32(coef)):
+        print(f"c{k} = {float(c).hex()}")
