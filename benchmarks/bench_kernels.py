@@ -87,15 +87,19 @@ CORETYPE_RUNS = {"Haswell": "Haswell", "unset": None}  # run name -> value of OP
 torch: Any = None  # set by load_torch()
 
 
-def load_torch() -> None:
-    """Import PyTorch if it is installed, held to one thread."""
-    global torch
+def import_torch():
+    """PyTorch held to one thread, or None if it is not installed."""
     try:
         import torch as _torch
     except ImportError:
-        return
+        return None
     _torch.set_num_threads(1)
-    torch = _torch
+    return _torch
+
+
+def load_torch() -> None:
+    global torch
+    torch = import_torch()
 
 
 # -------------------------------------------------------------------- timing

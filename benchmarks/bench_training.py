@@ -77,7 +77,8 @@ from pyneuron import datasets  # noqa: E402
 from pyneuron.trajectory import schedule_epochs  # noqa: E402
 
 # the kernel benchmark's helpers (this script's directory is on sys.path when it runs)
-from bench_kernels import TORCH_HINT, cpu_model, fmt, numpy_blas, openblas_core, print_table  # noqa: E402
+from bench_kernels import (TORCH_HINT, cpu_model, fmt, import_torch, numpy_blas, openblas_core,  # noqa: E402
+                           print_table)
 
 SEED = 0  # of pyneuron's initial weights, shared by all three implementations
 SNAPSHOTS = 300  # log-spaced, as pyneuron records by default
@@ -92,14 +93,8 @@ torch: Any = None  # set by load_torch()
 
 
 def load_torch() -> None:
-    """Import PyTorch if it is installed, held to one thread."""
     global torch
-    try:
-        import torch as _torch
-    except ImportError:
-        return
-    _torch.set_num_threads(1)
-    torch = _torch
+    torch = import_torch()
 
 
 # ------------------------------------------------------------- the problems
