@@ -87,6 +87,16 @@ CORETYPE_RUNS = {"Haswell": "Haswell", "unset": None}  # run name -> value of OP
 torch: Any = None  # set by load_torch()
 
 
+def finish(results: dict, start: float, json_path: str | None) -> None:
+    """Print the total time and write the results as JSON when asked."""
+    results["seconds"] = time.perf_counter() - start
+    print(f"\nTotal time: {results['seconds']:.0f} s")
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump(results, f, indent=2)
+        print(f"Wrote {json_path}")
+
+
 def import_torch():
     """PyTorch held to one thread, or None if it is not installed."""
     try:
@@ -615,12 +625,7 @@ def main(argv: list[str] | None = None) -> None:
     results["coretype_dense"] = measure_coretypes(levels[-1], args.quick)
     print_coretypes(results["coretype_dense"])
 
-    results["seconds"] = time.perf_counter() - start
-    print(f"\nTotal time: {results['seconds']:.0f} s")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
-        print(f"Wrote {args.json}")
+    finish(results, start, args.json)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,6 @@ is the other's time over pyneuron's: above 1 means pyneuron is faster.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import platform
@@ -77,8 +76,8 @@ from pyneuron import datasets  # noqa: E402
 from pyneuron.trajectory import schedule_epochs  # noqa: E402
 
 # the kernel benchmark's helpers (this script's directory is on sys.path when it runs)
-from bench_kernels import (TORCH_HINT, cpu_model, fmt, import_torch, numpy_blas, openblas_core,  # noqa: E402
-                           print_table)
+from bench_kernels import (TORCH_HINT, cpu_model, finish, fmt, import_torch, numpy_blas,  # noqa: E402
+                           openblas_core, print_table)
 
 SEED = 0  # of pyneuron's initial weights, shared by all three implementations
 SNAPSHOTS = 300  # log-spaced, as pyneuron records by default
@@ -625,12 +624,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"- {problem}: pyneuron {speedup:.1f}x faster than {name} (target {target}x): "
               f"{verdict(speedup, target)[1]}")
 
-    results["seconds"] = time.perf_counter() - start
-    print(f"\nTotal time: {results['seconds']:.0f} s")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
-        print(f"Wrote {args.json}")
+    finish(results, start, args.json)
 
 
 if __name__ == "__main__":

@@ -176,7 +176,7 @@ class SigmoidVsLeakyReLU(Scene):
         # ---- the setting
         caption = Caption(self)
         self.play(*[FadeIn(p) for p in panels], run_time=1.2)
-        caption.say(f"Same network, same data, same starting weights: only the hidden activation differs.")
+        caption.say("Same network, same data, same starting weights: only the hidden activation differs.")
         diagrams = [p.diagram for p in panels]
         labels = VGroup(*[text("weights  + blue  − orange", 14, MUTED,
                                t2c={"+ blue": POSITIVE, "− orange": NEGATIVE}).next_to(d, UP, buff=0.15)

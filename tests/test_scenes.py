@@ -1,6 +1,5 @@
 """The manim scenes: a structural run of each, and a real low-quality
 render of the headline whose frames are checked against its trajectories."""
-import os
 import sys
 from pathlib import Path
 

@@ -1,6 +1,5 @@
 """The C training loop against the numpy reference (tests/reference_mlp.py):
 the same net from the same weights must follow the same trajectory."""
-import warnings
 
 import numpy as np
 import pytest

@@ -179,7 +179,6 @@ CONF = {
 
 def fit_all(f32):
     c = CONF[f32]
-    T = "f32" if f32 else "f64"
     out = {}
     tg = c["tgt"]
     # small-|x| polynomials in s = x^2
