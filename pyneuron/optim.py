@@ -82,14 +82,3 @@ class Adam:
         return {"name": "adam", "lr": self.lr, "betas": list(self.betas), "eps": self.eps,
                 "weight_decay": self.weight_decay}
 
-
-def from_config(cfg: dict):
-    """The optimiser a trajectory's config describes."""
-    cfg = dict(cfg)
-    name = cfg.pop("name")
-    if name == "sgd":
-        return SGD(**cfg)
-    if name == "adam":
-        cfg["betas"] = tuple(cfg["betas"])
-        return Adam(**cfg)
-    raise ValueError(f"unknown optimizer {name!r}")

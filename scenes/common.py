@@ -24,7 +24,6 @@ from pyneuron import datasets
 BACKGROUND = "#0e1117"
 TEXT = "#e8eaed"
 MUTED = "#9aa0a6"
-GRID = "#2d333b"
 TARGET = "#f1f3f4"
 POSITIVE = "#3d9be9"   # weight sign colours, as TensorFlow Playground: blue > 0
 NEGATIVE = "#f59322"   # orange < 0
@@ -241,6 +240,6 @@ def weight_scale(traj: pyneuron.Trajectory) -> float:
     return max(float(np.abs(p["W"]).max()) for p in traj.params) or 1.0
 
 
-__all__ = ["BACKGROUND", "TEXT", "MUTED", "GRID", "TARGET", "POSITIVE", "NEGATIVE", "RUN_COLORS", "FONT", "LABELS",
+__all__ = ["BACKGROUND", "TEXT", "MUTED", "TARGET", "POSITIVE", "NEGATIVE", "RUN_COLORS", "FONT", "LABELS",
            "FORMULAS", "MONO", "text", "Label", "GlyphReadout", "sci", "load_config", "train_1d", "Playhead", "to_points", "polyline", "follow_curve", "NetworkDiagram",
            "weight_scale", "UP", "DOWN", "LEFT", "RIGHT"]

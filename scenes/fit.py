@@ -19,7 +19,8 @@ from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedVMobject, Dot, Fad
                    ValueTracker, VGroup, Write, linear)
 
 from common import (FORMULAS, LABELS, MUTED, NEGATIVE, POSITIVE, RUN_COLORS, TARGET, TEXT, GlyphReadout, Label,
-                    NetworkDiagram, Playhead, follow_curve, load_config, polyline, sci, text, to_points, train_1d)
+                    NetworkDiagram, Playhead, follow_curve, load_config, polyline, sci, text, to_points, train_1d,
+                    weight_scale)
 
 DEFAULTS = {
     "target": "exp(-5*x)",
@@ -155,7 +156,7 @@ class SigmoidVsLeakyReLU(Scene):
         target = compile_expression(cfg["target"])(grid)
         y_lo = float(np.floor(min(target.min(), np.percentile(preds, 1)) * 2) / 2)
         y_hi = float(np.ceil(max(target.max(), np.percentile(preds, 99)) * 2) / 2)
-        w_max = max(float(np.abs(p["W"]).max()) for t in trajs for p in t.params)  # one scale: widths compare
+        w_max = max(weight_scale(t) for t in trajs)  # one scale for both: edge widths compare
         panels = [FitPanel(t, a, tracker, cfg["x_range"], (y_lo, y_hi), c, w_max)
                   for t, a, c in zip(trajs, acts, (LEFT * 3.55 + UP * 1.25, RIGHT * 3.55 + UP * 1.25))]
         self.panels, self.trajectories = panels, trajs  # for tests and for reuse
