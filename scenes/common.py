@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Circle, Line, Text, VGroup, VMobject, config)
+from manim import (DOWN, LEFT, RIGHT, UP, Circle, FadeIn, FadeOut, Line, Scene, Text, VGroup, VMobject, Write,
+                   config)
 
 import pyneuron
 from pyneuron import datasets
@@ -140,28 +141,45 @@ def load_config(scene_file: str, defaults: dict) -> dict:
 CACHE = Path(os.environ.get("PYNEURON_CACHE", Path(__file__).parent / ".cache"))
 
 
-def train_1d(target: str, x_range, points: int, layers, activation: str, epochs: int, optimizer: str, lr: float,
-             seed: int, init: str, snapshots: int, grid_points: int = 200) -> pyneuron.Trajectory:
-    """Train (or load from the cache, keyed by every setting and the
-    pyneuron version) a network on a 1-D target."""
-    settings = dict(target=target, x_range=list(x_range), points=points, layers=list(layers), activation=activation,
-                    epochs=epochs, optimizer=optimizer, lr=lr, seed=seed, init=init, snapshots=snapshots,
-                    grid_points=grid_points, version=pyneuron.__version__)
+def cached(name: str, settings: dict, train) -> pyneuron.Trajectory:
+    """``train()``'s trajectory, saved in the cache under a key made of
+    every setting and the pyneuron version: a scene re-renders in seconds,
+    and a changed setting or release trains again."""
+    settings = dict(settings, version=pyneuron.__version__)
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
-    path = CACHE / f"{activation}-{key}.npz"
+    path = CACHE / f"{name}-{key}.npz"
     if path.exists():
         try:
             return pyneuron.Trajectory.load(path)
         except ValueError:
             pass  # stale or damaged: train again
-    x, y = datasets.function(target, n=points, x_range=x_range)
-    net = pyneuron.Network(layers, activation=activation, init=init, seed=seed)
-    opt = pyneuron.Adam(lr=lr) if optimizer == "adam" else pyneuron.SGD(lr=lr)
-    grid = np.linspace(x_range[0], x_range[1], grid_points)
-    traj = net.fit(x, y, optimizer=opt, epochs=epochs, snapshots=snapshots, grid=grid)
-    traj.config["data"]["target"] = target
+    traj = train()
     traj.save(path)
     return traj
+
+
+def optimizer(name: str, lr: float):
+    if name not in ("adam", "sgd"):
+        raise ValueError(f"unknown optimizer {name!r}; expected 'adam' or 'sgd'")
+    return pyneuron.Adam(lr=lr) if name == "adam" else pyneuron.SGD(lr=lr)
+
+
+def train_1d(target: str, x_range, points: int, layers, activation: str, epochs: int, optimizer_name: str, lr: float,
+             seed: int, init: str, snapshots: int, grid_points: int = 200) -> pyneuron.Trajectory:
+    """A network trained (or loaded from the cache) on a 1-D target."""
+    settings = dict(target=target, x_range=list(x_range), points=points, layers=list(layers), activation=activation,
+                    epochs=epochs, optimizer=optimizer_name, lr=lr, seed=seed, init=init, snapshots=snapshots,
+                    grid_points=grid_points)
+
+    def train():
+        x, y = datasets.function(target, n=points, x_range=x_range)
+        net = pyneuron.Network(layers, activation=activation, init=init, seed=seed)
+        grid = np.linspace(x_range[0], x_range[1], grid_points)
+        traj = net.fit(x, y, optimizer=optimizer(optimizer_name, lr), epochs=epochs, snapshots=snapshots, grid=grid)
+        traj.config["data"]["target"] = target
+        return traj
+
+    return cached(activation, settings, train)
 
 
 # ---------------------------------------------------------- trajectory time
@@ -182,6 +200,44 @@ class Playhead:
 
     def at(self, u: float):
         return self.traj.at(self.epoch(u))
+
+
+# ------------------------------------------------------------- narration
+
+class Caption:
+    """One caption line at the bottom edge, cross-faded when it changes."""
+
+    def __init__(self, scene: Scene, size: float = 21):
+        self.scene, self.size, self.current = scene, size, None
+
+    def say(self, message: str, run_time: float = 0.5):
+        new = text(message, self.size, TEXT)
+        if new.width > 13.2:
+            new.scale_to_fit_width(13.2)
+        new.to_edge(DOWN, buff=0.22)
+        anims = [FadeIn(new, shift=UP * 0.1)]
+        if self.current is not None:
+            anims.append(FadeOut(self.current))
+        self.scene.play(*anims, run_time=run_time)
+        self.current = new
+
+    def clear(self):
+        if self.current is not None:
+            self.scene.play(FadeOut(self.current), run_time=0.4)
+            self.current = None
+
+
+def title_card(scene: Scene, title: str, subtitle: str, hold: float = 1.2):
+    """The opening title and subtitle, written, held, then cleared."""
+    big = text(title, 46, TEXT)
+    small = text(subtitle, 28, MUTED)
+    if small.width > 12.5:
+        small.scale_to_fit_width(12.5)
+    VGroup(big, small).arrange(DOWN, buff=0.35)
+    scene.play(Write(big), run_time=1.2)
+    scene.play(FadeIn(small, shift=UP * 0.2), run_time=0.8)
+    scene.wait(hold)
+    scene.play(FadeOut(big), FadeOut(small), run_time=0.6)
 
 
 # -------------------------------------------------------------- widgets
@@ -241,5 +297,6 @@ def weight_scale(traj: pyneuron.Trajectory) -> float:
 
 
 __all__ = ["BACKGROUND", "TEXT", "MUTED", "TARGET", "POSITIVE", "NEGATIVE", "RUN_COLORS", "FONT", "LABELS",
-           "FORMULAS", "MONO", "text", "Label", "GlyphReadout", "sci", "load_config", "train_1d", "Playhead", "to_points", "polyline", "follow_curve", "NetworkDiagram",
+           "FORMULAS", "MONO", "text", "Label", "GlyphReadout", "sci", "load_config", "cached", "optimizer", "train_1d",
+           "Playhead", "Caption", "title_card", "to_points", "polyline", "follow_curve", "NetworkDiagram",
            "weight_scale", "UP", "DOWN", "LEFT", "RIGHT"]

@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedVMobject, Dot, FadeIn, FadeOut, Indicate, Scene,
-                   ValueTracker, VGroup, Write, linear)
+from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedVMobject, Dot, FadeIn, Indicate, Scene,
+                   ValueTracker, VGroup, linear)
 
-from common import (FORMULAS, LABELS, MUTED, NEGATIVE, POSITIVE, RUN_COLORS, TARGET, TEXT, GlyphReadout, Label,
-                    NetworkDiagram, Playhead, follow_curve, load_config, polyline, sci, text, to_points, train_1d,
-                    weight_scale)
+from common import (FORMULAS, LABELS, MUTED, NEGATIVE, POSITIVE, RUN_COLORS, TARGET, TEXT, Caption, GlyphReadout,
+                    Label, NetworkDiagram, Playhead, follow_curve, load_config, polyline, sci, text, title_card,
+                    to_points, train_1d, weight_scale)
 
 DEFAULTS = {
     "target": "exp(-5*x)",
@@ -166,13 +166,8 @@ class SigmoidVsLeakyReLU(Scene):
 
         # ---- title
         layers = "-".join(map(str, cfg["layers"]))
-        title = text(f"{LABELS[acts[0]]}  vs  {LABELS[acts[1]]}", 46, TEXT)
-        subtitle = text(f"a {layers} network learns {pretty_target(cfg['target'])}", 28, MUTED)
-        VGroup(title, subtitle).arrange(DOWN, buff=0.35)
-        self.play(Write(title), run_time=1.2)
-        self.play(FadeIn(subtitle, shift=UP * 0.2), run_time=0.8)
-        self.wait(1.2)
-        self.play(FadeOut(title), FadeOut(subtitle), run_time=0.6)
+        title_card(self, f"{LABELS[acts[0]]}  vs  {LABELS[acts[1]]}",
+                   f"a {layers} network learns {pretty_target(cfg['target'])}")
 
         # ---- the setting
         caption = Caption(self)
@@ -239,21 +234,3 @@ def saturation_caption(traj, activation: str, u: float) -> str:
         return (f"Saturated {LABELS[activation]} units pass back little gradient (up to "
                 f"{saturated:.0%} saturated); now the first layer's gradient is {first_layer / last_layer:.1g}× the last's.")
     return f"Gradient norms now: first layer {sci(first_layer)}, last layer {sci(last_layer)}."
-
-
-class Caption:
-    """One caption line at the bottom edge, cross-faded when it changes."""
-
-    def __init__(self, scene: Scene):
-        self.scene, self.current = scene, None
-
-    def say(self, message: str, size: float = 21):
-        new = text(message, size, TEXT)
-        if new.width > 13.2:
-            new.scale_to_fit_width(13.2)
-        new.to_edge(DOWN, buff=0.22)
-        anims = [FadeIn(new, shift=UP * 0.1)]
-        if self.current is not None:
-            anims.append(FadeOut(self.current))
-        self.scene.play(*anims, run_time=0.5)
-        self.current = new

@@ -1,26 +1,17 @@
-"""The manim scenes: a structural run of each, and a real low-quality
-render of the headline whose frames are checked against its trajectories."""
-import sys
-from pathlib import Path
-
+"""The headline scene, scenes/fit.py: settings, a structural run checked
+against its trajectories, and a real low-quality render."""
 import numpy as np
 import pytest
 
-SCENES = Path(__file__).resolve().parent.parent / "scenes"
-sys.path.insert(0, str(SCENES))
+from scene_harness import assert_not_blank, dry_run, pixels_near, render_frames, scene_cache  # noqa: F401
 
-from manim import tempconfig  # noqa: E402  (a missing manim fails the run: no skip)
-
-import fit  # noqa: E402
+import fit  # noqa: E402  (scene_harness put scenes/ on the path)
 
 
 @pytest.fixture
-def short_video(monkeypatch, tmp_path):
+def short_video(monkeypatch, scene_cache):
     monkeypatch.setenv("PYNEURON_TRAIN_SECONDS", "3")
-    monkeypatch.setenv("PYNEURON_CACHE", str(tmp_path / "cache"))
-    import common
-    monkeypatch.setattr(common, "CACHE", tmp_path / "cache")
-    return tmp_path
+    return scene_cache
 
 
 def test_settings_from_file_and_environment(monkeypatch):
@@ -40,9 +31,7 @@ def test_unknown_setting_is_an_error(monkeypatch, tmp_path):
 
 
 def test_dry_run_and_final_curves_match_trajectories(short_video):
-    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(short_video)}):
-        scene = fit.SigmoidVsLeakyReLU()
-        scene.render()
+    scene = dry_run(fit.SigmoidVsLeakyReLU, short_video)
     assert len(scene.panels) == 2
     for panel, traj in zip(scene.panels, scene.trajectories):
         points = panel.curve.get_anchors()
@@ -55,24 +44,10 @@ def test_dry_run_and_final_curves_match_trajectories(short_video):
 
 
 def test_renders_non_blank_frames(short_video):
-    import av
-
-    with tempconfig({"quality": "low_quality", "media_dir": str(short_video), "disable_caching": True}):
-        scene = fit.SigmoidVsLeakyReLU()
-        scene.render()
-        movie = Path(scene.renderer.file_writer.movie_file_path)
-    assert movie.exists()
-    with av.open(str(movie)) as container:
-        stream = container.streams.video[0]
-        assert (stream.width, stream.height) == (854, 480)
-        frames = [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
+    frames = render_frames(fit.SigmoidVsLeakyReLU, short_video)
     assert len(frames) > 150
-    for i in np.linspace(len(frames) // 5, len(frames) - 1, 6).astype(int):
-        frame = frames[i].astype(float)
-        assert frame.std() > 10, f"frame {i} is blank"
+    assert_not_blank(frames)
     last = frames[-1]
     # both runs' curve colours are on screen at the end, each in its own half
     for color, half in ((fit.RUN_COLORS["sigmoid"], slice(0, 427)), (fit.RUN_COLORS["leaky_relu"], slice(427, 854))):
-        rgb = np.array([int(color[k:k + 2], 16) for k in (1, 3, 5)])
-        close = (np.abs(last[:, half].astype(int) - rgb).sum(axis=2) < 40).sum()
-        assert close > 200, f"{color} curve not visible in its panel"
+        assert pixels_near(last[:, half], color) > 200, f"{color} curve not visible in its panel"
