@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Circle, FadeIn, FadeOut, Line, Scene, Text, VGroup, VMobject, Write,
+from manim import (DOWN, LEFT, RIGHT, UP, Axes, Circle, FadeIn, FadeOut, Line, Scene, Text, VGroup, VMobject, Write,
                    config)
 
 import pyneuron
@@ -83,8 +83,13 @@ class GlyphReadout:
             for slot, (i, c) in zip(g.submobjects, chars):
                 glyph, offset = self.glyphs[c]
                 slot.points = glyph.points + RIGHT * (i * self.advance + offset - glyph.get_center()[0])
-            for slot in g.submobjects[len(chars):]:
-                slot.points = np.zeros((0, 3))
+            # Unused slots collapse onto the last glyph instead of emptying:
+            # animations pair the family members that have points, so their
+            # count must not change while the text does.
+            rest = g.submobjects[len(chars):]
+            anchor = g.submobjects[len(chars) - 1].points[:1] if chars else np.zeros((1, 3))
+            for slot in rest:
+                slot.points = np.repeat(anchor, 4, axis=0)
             place(g)
 
         update(group)
@@ -221,10 +226,10 @@ class Caption:
         self.scene.play(*anims, run_time=run_time)
         self.current = new
 
-    def clear(self):
-        if self.current is not None:
-            self.scene.play(FadeOut(self.current), run_time=0.4)
-            self.current = None
+    def fade_out(self) -> FadeOut:
+        """The animation that removes the caption, to play beside others."""
+        old, self.current = self.current, None
+        return FadeOut(old)
 
 
 def title_card(scene: Scene, title: str, subtitle: str, hold: float = 1.2):
@@ -256,19 +261,22 @@ def polyline(points: np.ndarray, color: str, width: float = 4) -> VMobject:
 
 
 class NetworkDiagram(VGroup):
-    """Neurons as circles and weights as edges whose colour is the sign
-    (blue +, orange -) and whose width is the magnitude, relative to
-    ``w_max`` (fix it over a whole trajectory so widths compare over time)."""
+    """Neurons as circles (or what ``node()`` makes) and weights as edges
+    whose colour is the sign (blue +, orange -) and whose width is the
+    magnitude, relative to ``w_max`` (fix it over a whole trajectory so
+    widths compare over time)."""
 
-    def __init__(self, sizes, width: float = 2.6, height: float = 1.4, radius: float = 0.11, w_max: float = 1.0):
+    def __init__(self, sizes, width: float = 2.6, height: float = 1.4, radius: float = 0.11, w_max: float = 1.0,
+                 node=None):
         super().__init__()
         self.sizes, self.w_max = list(sizes), w_max
         xs = np.linspace(-width / 2, width / 2, len(sizes))
+        node = node or (lambda: Circle(radius=radius, color=TEXT, stroke_width=2, fill_color=BACKGROUND,
+                                       fill_opacity=1))
         self.neurons = []
         for x, n in zip(xs, sizes):
             ys = np.linspace(height / 2, -height / 2, n) if n > 1 else [0.0]
-            layer = [Circle(radius=radius, color=TEXT, stroke_width=2, fill_color=BACKGROUND, fill_opacity=1)
-                     .move_to([x, y, 0]) for y in ys]
+            layer = [node().move_to([x, y, 0]) for y in ys]
             self.neurons.append(layer)
         self.edges = []
         for l in range(len(sizes) - 1):
@@ -291,6 +299,43 @@ class NetworkDiagram(VGroup):
         return self
 
 
+class LossChart(VGroup):
+    """Training losses against epochs, log-log, drawn up to the playhead
+    ``tracker`` (a snapshot index: the runs share their snapshot epochs)."""
+
+    def __init__(self, trajs, tracker, width: float = 5.4, height: float = 1.55,
+                 title: str = "training loss vs epoch (log-log)", font_size: float = 14, colors=None):
+        super().__init__()
+        self.trajs, self.tracker = trajs, tracker
+        last = max(t.epochs[-1] for t in trajs)
+        logs = np.concatenate([np.log10(t.loss[t.loss > 0]) for t in trajs])
+        self.lo, hi = np.floor(logs.min()), np.ceil(logs.max())
+        # y is log10(loss) - lo, so that the x axis sits at the bottom
+        self.axes = Axes(x_range=[0, np.log10(last + 1), 1], y_range=[0, hi - self.lo, 1], x_length=width,
+                         y_length=height, axis_config={"color": MUTED, "stroke_width": 2}, tips=False)
+        sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+        labels = VGroup()
+        fits = max(2, int(height / 0.35) + 1)  # labels that fit without touching
+        step = max(1, int(np.ceil((hi - self.lo) / (fits - 1))))
+        for p in range(int(hi), int(self.lo) - 1, -step):
+            labels.add(text(f"10{str(p).translate(sup)}", font_size, MUTED).next_to(self.axes.c2p(0, p - self.lo), LEFT, 0.1))
+        for p in range(0, int(np.log10(last + 1)) + 1):
+            labels.add(text(f"{10 ** p:,}", font_size, MUTED).next_to(self.axes.c2p(np.log10(10 ** p + 1), 0), DOWN, 0.1))
+        if title:
+            labels.add(text(title, font_size + 2, MUTED).next_to(self.axes, UP, buff=0.12))
+        colors = colors or [RUN_COLORS.get(t.config["network"]["activations"][0], TEXT) for t in trajs]
+        self.curves = [follow_curve(lambda t=t: self._curve_points(t), c, 3) for t, c in zip(trajs, colors)]
+        self.add(self.axes, labels)
+
+    def _curve_points(self, traj):
+        u = self.tracker.get_value()
+        k = int(np.floor(u)) + 1
+        e, loss = traj.epochs[:k].astype(float), traj.loss[:k]
+        head = Playhead(traj).at(u)
+        e, loss = np.append(e, head.epoch), np.append(loss, head.loss)
+        return to_points(self.axes, np.log10(e + 1), np.log10(np.maximum(loss, 1e-300)) - self.lo)
+
+
 def weight_scale(traj: pyneuron.Trajectory) -> float:
     """The largest |W| over a whole trajectory (edge width 100%)."""
     return max(float(np.abs(p["W"]).max()) for p in traj.params) or 1.0
@@ -298,5 +343,5 @@ def weight_scale(traj: pyneuron.Trajectory) -> float:
 
 __all__ = ["BACKGROUND", "TEXT", "MUTED", "TARGET", "POSITIVE", "NEGATIVE", "RUN_COLORS", "FONT", "LABELS",
            "FORMULAS", "MONO", "text", "Label", "GlyphReadout", "sci", "load_config", "cached", "optimizer", "train_1d",
-           "Playhead", "Caption", "title_card", "to_points", "polyline", "follow_curve", "NetworkDiagram",
+           "Playhead", "Caption", "title_card", "to_points", "polyline", "follow_curve", "NetworkDiagram", "LossChart",
            "weight_scale", "UP", "DOWN", "LEFT", "RIGHT"]

@@ -19,7 +19,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedVMobject, Dot, Fad
                    ValueTracker, VGroup, linear)
 
 from common import (FORMULAS, LABELS, MUTED, NEGATIVE, POSITIVE, RUN_COLORS, TARGET, TEXT, Caption, GlyphReadout,
-                    Label, NetworkDiagram, Playhead, follow_curve, load_config, polyline, sci, text, title_card,
+                    Label, LossChart, NetworkDiagram, Playhead, follow_curve, load_config, polyline, sci, text, title_card,
                     to_points, train_1d, weight_scale)
 
 DEFAULTS = {
@@ -95,39 +95,6 @@ class FitPanel(VGroup):
     def _readout_text(self):
         state = self.play_head.at(self.tracker.get_value())
         return f"epoch {int(round(state.epoch)):>6,}   loss {sci(state.loss)}"
-
-
-class LossChart(VGroup):
-    """Both runs' training loss against epochs, log-log, drawn up to the playhead."""
-
-    def __init__(self, trajs, tracker: ValueTracker, width=5.4, height=1.55):
-        super().__init__()
-        self.trajs, self.tracker = trajs, tracker
-        last = max(t.epochs[-1] for t in trajs)
-        logs = np.concatenate([np.log10(t.loss[t.loss > 0]) for t in trajs])
-        self.lo, hi = np.floor(logs.min()), np.ceil(logs.max())
-        # y is log10(loss) - lo, so that the x axis sits at the bottom
-        self.axes = Axes(x_range=[0, np.log10(last + 1), 1], y_range=[0, hi - self.lo, 1], x_length=width,
-                         y_length=height, axis_config={"color": MUTED, "stroke_width": 2}, tips=False)
-        sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-        labels = VGroup()
-        step = max(1, int((hi - self.lo) // 3))
-        for p in range(int(self.lo), int(hi) + 1, step):
-            labels.add(text(f"10{str(p).translate(sup)}", 14, MUTED).next_to(self.axes.c2p(0, p - self.lo), LEFT, 0.1))
-        for p in range(0, int(np.log10(last + 1)) + 1):
-            labels.add(text(f"{10 ** p:,}", 14, MUTED).next_to(self.axes.c2p(np.log10(10 ** p + 1), 0), DOWN, 0.1))
-        title = text("training loss vs epoch (log-log)", 16, MUTED).next_to(self.axes, UP, buff=0.12)
-        self.curves = [follow_curve(lambda t=t: self._curve_points(t),
-                                    RUN_COLORS.get(t.config["network"]["activations"][0], TEXT), 3) for t in trajs]
-        self.add(self.axes, labels, title)
-
-    def _curve_points(self, traj):
-        u = self.tracker.get_value()
-        k = int(np.floor(u)) + 1
-        e, loss = traj.epochs[:k].astype(float), traj.loss[:k]
-        head = Playhead(traj).at(u)
-        e, loss = np.append(e, head.epoch), np.append(loss, head.loss)
-        return to_points(self.axes, np.log10(e + 1), np.log10(np.maximum(loss, 1e-300)) - self.lo)
 
 
 def kink_inputs(traj, x_grid):
