@@ -111,8 +111,9 @@ def upsampling(resolution: int, pixels: int) -> np.ndarray:
 
 
 def dot_layer(x: np.ndarray, labels: np.ndarray, pixels: int, radius: float):
-    """(alpha, colour) images of the data: discs in their class colour with a
-    light rim, anti-aliased; drawn into the heatmap, not as 300 mobjects."""
+    """The data as (alpha, alpha * colour) images: discs in their class colour
+    with a light rim, anti-aliased; drawn into the heatmap, not as hundreds
+    of mobjects."""
     alpha, color = np.zeros((pixels, pixels, 1)), np.zeros((pixels, pixels, 3))
     centres = (x * [1, -1] + EXTENT) / (2 * EXTENT) * pixels  # (column, row) in pixels
     reach = int(np.ceil(radius)) + 1
@@ -124,16 +125,17 @@ def dot_layer(x: np.ndarray, labels: np.ndarray, pixels: int, radius: float):
         fill = np.where((d < radius - 1.0)[..., None], rgb(POSITIVE if label > 0.5 else NEGATIVE), rgb(TEXT))
         alpha[rows, cols] = np.maximum(alpha[rows, cols], cover)
         color[rows, cols] = np.where(cover > 0, fill, color[rows, cols])
-    return alpha, color
+    return alpha.astype(np.float32), (alpha * color).astype(np.float32)
 
 
 class Heatmap(ImageMobject):
-    """A field over the square [-6, 6]^2, ``values_of()`` (a (resolution,
-    resolution) array in [-1, 1]) read every frame and drawn in place, with
-    the data, if given, on top."""
+    """A field over the square [-6, 6]^2 drawn in place every frame in which
+    ``key()`` changes: ``values_of()`` is a (resolution, resolution) array in
+    [-1, 1], coloured, smoothly upsampled, with the data, if given, on top."""
 
-    def __init__(self, values_of, resolution: int, side: float, pixels: int = 400, data=None):
-        self.values_of, self.up = values_of, upsampling(resolution, pixels)
+    def __init__(self, values_of, key, resolution: int, side: float, pixels: int = 400, data=None):
+        self.values_of, self.key, self.shown = values_of, key, None
+        self.up = upsampling(resolution, pixels).astype(np.float32)
         self.dots = dot_layer(*data, pixels, radius=pixels / 70) if data is not None else None
         super().__init__(np.zeros((pixels, pixels, 4), np.uint8))
         self.pixel_array[..., 3] = 255
@@ -142,11 +144,16 @@ class Heatmap(ImageMobject):
         self.add_updater(lambda m: m.refresh())
 
     def refresh(self):
-        image = field_colors(self.up @ self.values_of() @ self.up.T)
+        if self.key() == self.shown:
+            return
+        self.shown = self.key()
+        # colour at grid resolution, then upsample: 3 small matrix products
+        colors = field_colors(self.values_of()).astype(np.float32)
+        image = np.einsum("pi,ijc,qj->pqc", self.up, colors, self.up, optimize=True)
         if self.dots is not None:
-            alpha, color = self.dots
-            image = image * (1 - alpha) + color * alpha
-        self.pixel_array[..., :3] = image.round()  # alpha is left to manim's fades
+            alpha, premultiplied = self.dots
+            image = image * (1 - alpha) + premultiplied
+        self.pixel_array[..., :3] = np.clip(image + 0.5, 0, 255)  # alpha is left to manim's fades
 
 
 # ------------------------------------------------------------ per-unit maps
@@ -177,7 +184,8 @@ class Column(Group):
         self.traj, self.tracker, self.head = traj, tracker, Playhead(traj)
         res = int(round(np.sqrt(traj.grid.shape[0])))
         self.header = VGroup(text(title, 24, color), text(subtitle, 16, MUTED)).arrange(DOWN, buff=0.1)
-        self.map = Heatmap(lambda: 2 * self.state().predictions[:, 0].reshape(res, res) - 1, res, side, data=data)
+        self.map = Heatmap(lambda: 2 * self.state().predictions[:, 0].reshape(res, res) - 1, tracker.get_value, res,
+                           side, data=data)
         self.border = Square(side, stroke_color=MUTED, stroke_width=1.5).move_to(self.map)
         self.header.next_to(self.map, UP, buff=0.18)
         self.readout = GlyphReadout(16, TEXT).follow(lambda: epoch_and_loss(self.state()),
@@ -213,10 +221,11 @@ class PlaygroundDiagram(Group):
                                       node=lambda: Square(unit_side, stroke_color=MUTED, stroke_width=1.5))
         self.diagram.move_to(LEFT * 2.3 + DOWN * 0.1)
         self._frame_values, self._frame_u = None, None
-        maps = [Heatmap(lambda l=l, j=j: self.values(l)[:, j].reshape(res, res), res, unit_side - 0.04, pixels=80)
+        maps = [Heatmap(lambda l=l, j=j: self.values(l)[:, j].reshape(res, res), tracker.get_value, res,
+                        unit_side - 0.04, pixels=80)
                 .move_to(node) for l, layer in enumerate(self.diagram.neurons) for j, node in enumerate(layer)]
         self.output = Heatmap(lambda: 2 * self.head.at(tracker.get_value()).predictions[:, 0].reshape(res, res) - 1,
-                              res, 3.4, data=data).move_to(RIGHT * 4.6 + DOWN * 0.1)
+                              tracker.get_value, res, 3.4, data=data).move_to(RIGHT * 4.6 + DOWN * 0.1)
         acts = traj.config["network"]["activations"]
         titles = ["inputs x₁, x₂"] + [f"layer {l + 1}: {LABELS.get(a, a)}" for l, a in enumerate(acts[:-1])] + [
             f"output: {LABELS.get(acts[-1], acts[-1])}"]

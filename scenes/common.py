@@ -39,6 +39,10 @@ FORMULAS = {"sigmoid": "σ(x) = 1 / (1 + e⁻ˣ)", "tanh": "tanh(x) = (eˣ − e
             "gelu": "x · Φ(x)", "silu": "x · σ(x)", "softplus": "log(1 + eˣ)", "identity": "x"}
 
 config.background_color = BACKGROUND
+# manim hashes every mobject of every play() to reuse partial movies; for
+# scenes holding trajectories and images that costs more than rendering, and
+# updater-driven frames are not what the hash sees anyway.
+config.disable_caching = True
 
 
 MONO = "DejaVu Sans Mono"

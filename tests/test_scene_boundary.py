@@ -1,0 +1,86 @@
+"""scenes/boundary.py: the decision-boundary scenarios learn what the scene
+says they learn, its maps are what pyneuron computed, and it renders."""
+import numpy as np
+import pytest
+
+from scene_harness import assert_not_blank, dry_run, pixels_near, render_frames, scene_cache  # noqa: F401
+
+import boundary  # noqa: E402  (scene_harness put scenes/ on the path)
+
+
+@pytest.fixture
+def short_video(monkeypatch, scene_cache):
+    monkeypatch.setenv("PYNEURON_TRAIN_SECONDS", "1.5")
+    return scene_cache
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        import common
+
+        cache = tmp_path_factory.mktemp("cache")
+        mp.setattr(common, "CACHE", cache)
+        mp.setenv("PYNEURON_TRAIN_SECONDS", "1")
+        return dry_run(boundary.DecisionBoundaries, tmp_path_factory.mktemp("media"))
+
+
+def test_a_bad_scenario_is_an_error(monkeypatch):
+    monkeypatch.setenv("PYNEURON_SCENARIOS", "circle/sigmoid,moons/tanh")
+    with pytest.raises(ValueError, match="scenario 'moons/tanh'"):
+        boundary.settings()
+
+
+def test_scenarios_learn_what_the_captions_say(scene):
+    separable, circles_linear, circles_sigmoid = scene.trajectories
+    assert separable.loss[-1] < 0.05
+    # linear units cannot separate the circles: no better than a constant guess
+    assert circles_linear.loss[-1] > 0.95 * np.log(2)
+    assert circles_sigmoid.loss[-1] < 0.05
+    for traj in scene.more_trajectories:  # tanh, ReLU
+        assert traj.loss[-1] < 0.05
+
+
+@pytest.mark.parametrize("run", [0, 1])
+def test_linear_units_draw_a_straight_boundary(scene, run):
+    """With identity hidden units the logit is an affine function of the
+    input at every snapshot, so the boundary (logit 0) is a line."""
+    traj = scene.trajectories[run]
+    grid = traj.grid
+    design = np.column_stack([grid, np.ones(len(grid))])
+    for p in traj.predictions[::40, :, 0]:
+        known = (p > 1e-9) & (p < 1 - 1e-9)  # where the logit is not lost to rounding
+        assert known.sum() > 100  # a plane has 3 parameters
+        logit = np.log(p[known]) - np.log1p(-p[known])
+        coef, *_ = np.linalg.lstsq(design[known], logit, rcond=None)
+        np.testing.assert_allclose(design[known] @ coef, logit, atol=1e-6 * (1 + np.abs(logit).max()))
+
+
+def test_unit_maps_reproduce_the_recorded_predictions(scene):
+    """The per-unit maps come from the recorded weights through pyneuron's
+    kernels; their last layer is the prediction the C loop recorded."""
+    traj = scene.trajectories[-1]
+    for index in (0, len(traj) // 2, len(traj) - 1):
+        layers = boundary.unit_values(traj, traj.at(traj.epochs[index]).params, traj.grid)
+        assert [l.shape[1] for l in layers] == traj.sizes
+        np.testing.assert_allclose(layers[-1][:, 0], 2 * traj.predictions[index][:, 0] - 1, atol=1e-12)
+
+
+def test_heatmap_shows_the_final_prediction(scene):
+    column = scene.columns[-1]
+    res = int(np.sqrt(column.traj.grid.shape[0]))
+    values = 2 * column.traj.predictions[-1][:, 0].reshape(res, res) - 1
+    np.testing.assert_allclose(column.map.values_of(), values)
+    image = column.map.pixel_array[..., :3].astype(float)
+    corner, centre = image[:8, :8].mean(axis=(0, 1)), image[190:210, 190:210].mean(axis=(0, 1))
+    # the outer ring's class (orange: more red than blue), the inner disc's (blue)
+    assert corner[0] > corner[2] + 60 and centre[2] > centre[0] + 40
+
+
+def test_renders_non_blank_frames(short_video):
+    frames = render_frames(boundary.DecisionBoundaries, short_video)
+    assert_not_blank(frames)
+    last = frames[-1]
+    # the playground view: the output map's two classes and the unit maps
+    assert pixels_near(last, boundary.POSITIVE, 60) > 2000
+    assert pixels_near(last, boundary.NEGATIVE, 60) > 2000
