@@ -129,12 +129,13 @@ def dot_layer(x: np.ndarray, labels: np.ndarray, pixels: int, radius: float):
 
 
 class Heatmap(ImageMobject):
-    """A field over the square [-6, 6]^2 drawn in place every frame in which
-    ``key()`` changes: ``values_of()`` is a (resolution, resolution) array in
-    [-1, 1], coloured, smoothly upsampled, with the data, if given, on top."""
+    """A field over the square [-6, 6]^2, drawn in place every frame in which
+    ``key()`` changes: ``field_of()`` is a (resolution, resolution) array,
+    upsampled smoothly to pixels, then mapped to [-1, 1] by ``to_unit`` and
+    coloured; the data, if given, on top."""
 
-    def __init__(self, values_of, key, resolution: int, side: float, pixels: int = 400, data=None):
-        self.values_of, self.key, self.shown = values_of, key, None
+    def __init__(self, field_of, key, resolution: int, side: float, pixels: int = 400, data=None, to_unit=None):
+        self.field_of, self.key, self.to_unit, self.shown = field_of, key, to_unit, None
         self.up = upsampling(resolution, pixels).astype(np.float32)
         self.dots = dot_layer(*data, pixels, radius=pixels / 70) if data is not None else None
         super().__init__(np.zeros((pixels, pixels, 4), np.uint8))
@@ -143,17 +144,31 @@ class Heatmap(ImageMobject):
         self.height = side
         self.add_updater(lambda m: m.refresh())
 
+    def values(self) -> np.ndarray:
+        """The field at pixel resolution, in [-1, 1]."""
+        field = self.up @ self.field_of().astype(np.float32) @ self.up.T
+        return self.to_unit(field) if self.to_unit else field
+
     def refresh(self):
         if self.key() == self.shown:
             return
         self.shown = self.key()
-        # colour at grid resolution, then upsample: 3 small matrix products
-        colors = field_colors(self.values_of()).astype(np.float32)
-        image = np.einsum("pi,ijc,qj->pqc", self.up, colors, self.up, optimize=True)
+        image = field_colors(self.values())
         if self.dots is not None:
             alpha, premultiplied = self.dots
             image = image * (1 - alpha) + premultiplied
         self.pixel_array[..., :3] = np.clip(image + 0.5, 0, 255)  # alpha is left to manim's fades
+
+
+def prediction_field(state, resolution: int):
+    """Output logits on the grid: smooth where the probability is steep, so
+    they upsample into a crisp boundary; ``probability_to_unit`` colours them."""
+    p = np.clip(state.predictions[:, 0], 1e-12, 1 - 1e-12).reshape(resolution, resolution)
+    return np.log(p) - np.log1p(-p)
+
+
+def probability_to_unit(logit: np.ndarray) -> np.ndarray:
+    return np.tanh(logit / 2)  # = 2 sigmoid(logit) - 1
 
 
 # ------------------------------------------------------------ per-unit maps
@@ -183,11 +198,13 @@ class Column(Group):
         super().__init__()
         self.traj, self.tracker, self.head = traj, tracker, Playhead(traj)
         res = int(round(np.sqrt(traj.grid.shape[0])))
-        self.header = VGroup(text(title, 24, color), text(subtitle, 16, MUTED)).arrange(DOWN, buff=0.1)
-        self.map = Heatmap(lambda: 2 * self.state().predictions[:, 0].reshape(res, res) - 1, tracker.get_value, res,
-                           side, data=data)
+        self.header = VGroup(text(title, 24, color), text(subtitle, 16, MUTED))
+        self.map = Heatmap(lambda: prediction_field(self.state(), res), tracker.get_value, res, side, data=data,
+                           to_unit=probability_to_unit)
         self.border = Square(side, stroke_color=MUTED, stroke_width=1.5).move_to(self.map)
-        self.header.next_to(self.map, UP, buff=0.18)
+        # by centre, not by edge: descenders would shift one header against another
+        self.header[0].set_y(self.map.get_top()[1] + 0.68)
+        self.header[1].set_y(self.map.get_top()[1] + 0.27)
         self.readout = GlyphReadout(16, TEXT).follow(lambda: epoch_and_loss(self.state()),
                                                      lambda g: g.next_to(self.map, DOWN, buff=0.16))
         self.chart = LossChart([traj], tracker, width=side - 0.6, height=0.8, title="loss vs epoch (log-log)",
@@ -224,8 +241,8 @@ class PlaygroundDiagram(Group):
         maps = [Heatmap(lambda l=l, j=j: self.values(l)[:, j].reshape(res, res), tracker.get_value, res,
                         unit_side - 0.04, pixels=80)
                 .move_to(node) for l, layer in enumerate(self.diagram.neurons) for j, node in enumerate(layer)]
-        self.output = Heatmap(lambda: 2 * self.head.at(tracker.get_value()).predictions[:, 0].reshape(res, res) - 1,
-                              tracker.get_value, res, 3.4, data=data).move_to(RIGHT * 4.6 + DOWN * 0.1)
+        self.output = Heatmap(lambda: prediction_field(self.head.at(tracker.get_value()), res), tracker.get_value,
+                              res, 3.4, data=data, to_unit=probability_to_unit).move_to(RIGHT * 4.6 + DOWN * 0.1)
         acts = traj.config["network"]["activations"]
         titles = ["inputs x₁, x₂"] + [f"layer {l + 1}: {LABELS.get(a, a)}" for l, a in enumerate(acts[:-1])] + [
             f"output: {LABELS.get(acts[-1], acts[-1])}"]
