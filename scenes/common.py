@@ -35,8 +35,8 @@ FONT = "DejaVu Sans"
 LABELS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "leaky ReLU", "elu": "ELU",
           "gelu": "GELU", "silu": "SiLU", "softplus": "softplus", "identity": "linear"}
 FORMULAS = {"sigmoid": "σ(x) = 1 / (1 + e⁻ˣ)", "tanh": "tanh(x) = (eˣ − e⁻ˣ) / (eˣ + e⁻ˣ)",
-            "relu": "ReLU(x) = max(0, x)", "leaky_relu": "max(0.01x, x)", "elu": "x > 0 ? x : eˣ − 1",
-            "gelu": "x · Φ(x)", "silu": "x · σ(x)", "softplus": "log(1 + eˣ)", "identity": "x"}
+            "relu": "ReLU(x) = max(0, x)", "leaky_relu": "max(0.01x, x)", "elu": "x if x > 0, else eˣ − 1",
+            "gelu": "x · Φ(x),  Φ: normal CDF", "silu": "x · σ(x)", "softplus": "log(1 + eˣ)", "identity": "x"}
 
 config.background_color = BACKGROUND
 # manim hashes every mobject of every play() to reuse partial movies; for
