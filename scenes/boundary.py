@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, ImageMobject, Scene, Square, ValueTracker, VGroup,
-                   linear)
+                   config, linear)
+from PIL.Image import Resampling
 
 import pyneuron
 import pyneuron.functional as F
@@ -111,9 +112,9 @@ def upsampling(resolution: int, pixels: int) -> np.ndarray:
 
 
 def dot_layer(x: np.ndarray, labels: np.ndarray, pixels: int, radius: float):
-    """The data as (alpha, alpha * colour) images: discs in their class colour
-    with a light rim, anti-aliased; drawn into the heatmap, not as hundreds
-    of mobjects."""
+    """The data, drawn into the heatmap rather than as hundreds of mobjects:
+    discs in their class colour with a light rim, anti-aliased.  Returned
+    sparse, as (flat pixel indices, alpha, alpha * colour) of the covered pixels."""
     alpha, color = np.zeros((pixels, pixels, 1)), np.zeros((pixels, pixels, 3))
     centres = (x * [1, -1] + EXTENT) / (2 * EXTENT) * pixels  # (column, row) in pixels
     reach = int(np.ceil(radius)) + 1
@@ -125,39 +126,53 @@ def dot_layer(x: np.ndarray, labels: np.ndarray, pixels: int, radius: float):
         fill = np.where((d < radius - 1.0)[..., None], rgb(POSITIVE if label > 0.5 else NEGATIVE), rgb(TEXT))
         alpha[rows, cols] = np.maximum(alpha[rows, cols], cover)
         color[rows, cols] = np.where(cover > 0, fill, color[rows, cols])
-    return alpha.astype(np.float32), (alpha * color).astype(np.float32)
+    covered = np.flatnonzero(alpha[..., 0] > 0)
+    alpha, color = alpha.reshape(-1, 1)[covered], color.reshape(-1, 3)[covered]
+    return covered, alpha, alpha * color
 
 
 class Heatmap(ImageMobject):
     """A field over the square [-6, 6]^2, drawn in place every frame in which
-    ``key()`` changes: ``field_of()`` is a (resolution, resolution) array,
-    upsampled smoothly to pixels, then mapped to [-1, 1] by ``to_unit`` and
-    coloured; the data, if given, on top."""
+    ``key()`` changes: ``field_of()`` is a (resolution, resolution) array of
+    values in ``domain``, upsampled smoothly to pixels and coloured by
+    ``field_colors(to_unit(value))``; the data, if given, on top.  One image
+    pixel per screen pixel at the render's quality: manim then only has to
+    copy it."""
 
-    def __init__(self, field_of, key, resolution: int, side: float, pixels: int = 400, data=None, to_unit=None):
-        self.field_of, self.key, self.to_unit, self.shown = field_of, key, to_unit, None
-        self.up = upsampling(resolution, pixels).astype(np.float32)
+    LEVELS = 2048  # colour steps over the domain
+
+    def __init__(self, field_of, key, resolution: int, side: float, data=None, to_unit=None, domain=(-1.0, 1.0)):
+        self.field_of, self.key, self.shown = field_of, key, None
+        pixels = max(8, int(np.ceil(side / config.frame_height * config.pixel_height)))
+        up = upsampling(resolution, pixels).astype(np.float32)
+        self.up, self.up_t = up, np.ascontiguousarray(up.T)
+        # to_unit is applied to the palette, once, not to every pixel of every frame
+        self.lo, self.step = domain[0], (domain[1] - domain[0]) / (self.LEVELS - 1)
+        levels = np.linspace(*domain, self.LEVELS)
+        self.palette = np.round(field_colors(to_unit(levels) if to_unit else levels)).astype(np.uint8)
         self.dots = dot_layer(*data, pixels, radius=pixels / 70) if data is not None else None
-        super().__init__(np.zeros((pixels, pixels, 4), np.uint8))
+        super().__init__(np.zeros((pixels, pixels, 4), np.uint8), resampling_algorithm=Resampling.BILINEAR)
         self.pixel_array[..., 3] = 255
         self.refresh()
         self.height = side
         self.add_updater(lambda m: m.refresh())
 
-    def values(self) -> np.ndarray:
-        """The field at pixel resolution, in [-1, 1]."""
-        field = self.up @ self.field_of().astype(np.float32) @ self.up.T
-        return self.to_unit(field) if self.to_unit else field
+    def field(self) -> np.ndarray:
+        """The field at pixel resolution."""
+        # pyneuron's own GEMM: single-threaded, so no BLAS thread pool fights manim for the cores
+        return F.dense(F.dense(self.up, np.ascontiguousarray(self.field_of(), np.float32)), self.up_t)
 
     def refresh(self):
         if self.key() == self.shown:
             return
         self.shown = self.key()
-        image = field_colors(self.values())
+        levels = np.clip(((self.field() - self.lo) / self.step + 0.5).astype(np.int32), 0, self.LEVELS - 1)
+        image = np.take(self.palette, levels, axis=0)
         if self.dots is not None:
-            alpha, premultiplied = self.dots
-            image = image * (1 - alpha) + premultiplied
-        self.pixel_array[..., :3] = np.clip(image + 0.5, 0, 255)  # alpha is left to manim's fades
+            covered, alpha, premultiplied = self.dots
+            flat = image.reshape(-1, 3)
+            flat[covered] = flat[covered] * (1 - alpha) + premultiplied + 0.5
+        self.pixel_array[..., :3] = image  # alpha is left to manim's fades
 
 
 def prediction_field(state, resolution: int):
@@ -169,6 +184,9 @@ def prediction_field(state, resolution: int):
 
 def probability_to_unit(logit: np.ndarray) -> np.ndarray:
     return np.tanh(logit / 2)  # = 2 sigmoid(logit) - 1
+
+
+LOGITS = (-16.0, 16.0)  # past these the colour no longer changes
 
 
 # ------------------------------------------------------------ per-unit maps
@@ -200,7 +218,7 @@ class Column(Group):
         res = int(round(np.sqrt(traj.grid.shape[0])))
         self.header = VGroup(text(title, 24, color), text(subtitle, 16, MUTED))
         self.map = Heatmap(lambda: prediction_field(self.state(), res), tracker.get_value, res, side, data=data,
-                           to_unit=probability_to_unit)
+                           to_unit=probability_to_unit, domain=LOGITS)
         self.border = Square(side, stroke_color=MUTED, stroke_width=1.5).move_to(self.map)
         # by centre, not by edge: descenders would shift one header against another
         self.header[0].set_y(self.map.get_top()[1] + 0.68)
@@ -239,10 +257,11 @@ class PlaygroundDiagram(Group):
         self.diagram.move_to(LEFT * 2.3 + DOWN * 0.1)
         self._frame_values, self._frame_u = None, None
         maps = [Heatmap(lambda l=l, j=j: self.values(l)[:, j].reshape(res, res), tracker.get_value, res,
-                        unit_side - 0.04, pixels=80)
+                        unit_side - 0.04)
                 .move_to(node) for l, layer in enumerate(self.diagram.neurons) for j, node in enumerate(layer)]
         self.output = Heatmap(lambda: prediction_field(self.head.at(tracker.get_value()), res), tracker.get_value,
-                              res, 3.4, data=data, to_unit=probability_to_unit).move_to(RIGHT * 4.6 + DOWN * 0.1)
+                              res, 3.4, data=data, to_unit=probability_to_unit, domain=LOGITS)
+        self.output.move_to(RIGHT * 4.6 + DOWN * 0.1)
         acts = traj.config["network"]["activations"]
         titles = ["inputs x₁, x₂"] + [f"layer {l + 1}: {LABELS.get(a, a)}" for l, a in enumerate(acts[:-1])] + [
             f"output: {LABELS.get(acts[-1], acts[-1])}"]
