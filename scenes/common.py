@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Axes, Circle, FadeIn, FadeOut, Line, Scene, Text, VGroup, VMobject, Write,
-                   config)
+from manim import (DOWN, LEFT, RIGHT, UP, Animation, Axes, Circle, FadeIn, FadeOut, Line, Scene, Text, VGroup, VMobject,
+                   Wait, Write, config)
 
 import pyneuron
 from pyneuron import datasets
@@ -64,7 +64,7 @@ class GlyphReadout:
     glyphs of a monospace font rendered once: a Text costs ~60 ms to build,
     a composition of copied glyphs about 1 ms, and digits never jitter."""
 
-    CHARS = "0123456789,.·⁻⁰¹²³⁴⁵⁶⁷⁸⁹-+%×:()abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    CHARS = "0123456789,.·⁻⁰¹²³⁴⁵⁶⁷⁸⁹-−+=Σ%×:()abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
     def __init__(self, size: float = 20, color: str = TEXT):
         ref = Text(self.CHARS, font=MONO, font_size=size, color=color)
@@ -78,7 +78,8 @@ class GlyphReadout:
         The group owns a fixed pool of glyph slots whose points change in
         place: manim flattens a moving mobject's family when a play() begins
         and draws that list every frame, so replacing children would leave
-        the old ones on screen."""
+        the old ones on screen.  (Updaters in general must not set opacity:
+        FadeIn/FadeOut run them on their copies, which would undo the fade.)"""
         color = next(iter(self.glyphs.values()))[0].get_fill_color()
         group = VGroup(*[VMobject(fill_color=color, fill_opacity=1, stroke_width=0) for _ in range(slots)])
 
@@ -230,10 +231,10 @@ class Caption:
         self.scene.play(*anims, run_time=run_time)
         self.current = new
 
-    def fade_out(self) -> FadeOut:
+    def fade_out(self) -> Animation:
         """The animation that removes the caption, to play beside others."""
         old, self.current = self.current, None
-        return FadeOut(old)
+        return FadeOut(old) if old is not None else Wait(0)
 
 
 def title_card(scene: Scene, title: str, subtitle: str, hold: float = 1.2):

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 SCENES = Path(__file__).resolve().parent.parent / "scenes"
 sys.path.insert(0, str(SCENES))
@@ -15,16 +14,6 @@ sys.path.insert(0, str(SCENES))
 from manim import tempconfig  # noqa: E402  (a missing manim fails the run: no skip)
 
 LOW_QUALITY = (854, 480)
-
-
-@pytest.fixture
-def scene_cache(monkeypatch, tmp_path):
-    """Scenes train into a fresh cache: the test exercises training too."""
-    import common
-
-    monkeypatch.setenv("PYNEURON_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(common, "CACHE", tmp_path / "cache")
-    return tmp_path
 
 
 def dry_run(scene_class, media_dir):

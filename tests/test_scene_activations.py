@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from manim import config, tempconfig
+from manim import config
 
 from scene_harness import assert_not_blank, dry_run, pixels_near, render_frames
 
@@ -15,15 +15,9 @@ import pyneuron.functional as F
 NINE = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu", "softplus"]
 
 
-def structural_run(media_dir):
-    # manim hashes every play call for its cache (~1 s a play with nine tiles on screen): off for tests
-    with tempconfig({"disable_caching": True}):
-        return dry_run(activations.ActivationGallery, media_dir)
-
-
 @pytest.fixture(scope="module")
 def gallery(tmp_path_factory):
-    return structural_run(tmp_path_factory.mktemp("media"))
+    return dry_run(activations.ActivationGallery, tmp_path_factory.mktemp("media"))
 
 
 def coords(axes, line):
@@ -122,12 +116,12 @@ def test_layout_fits_the_frame_without_overlaps(gallery):
 def test_environment_chooses_the_tiles(monkeypatch, tmp_path):
     monkeypatch.setenv("PYNEURON_ACTIVATIONS", "tanh,relu")
     monkeypatch.setenv("PYNEURON_TILE_SECONDS", "0.5")
-    scene = structural_run(tmp_path)
+    scene = dry_run(activations.ActivationGallery, tmp_path)
     assert [t.name for t in scene.tiles] == ["tanh", "relu"]
     assert scene.tiles[0].axes.get_center()[0] < scene.tiles[1].axes.get_center()[0]
     monkeypatch.setenv("PYNEURON_ACTIVATIONS", "swish")
     with pytest.raises(ValueError, match="unknown activation 'swish'"):
-        structural_run(tmp_path)
+        dry_run(activations.ActivationGallery, tmp_path)
 
 
 def test_renders_non_blank_frames(monkeypatch, tmp_path, gallery):

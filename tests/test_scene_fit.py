@@ -3,7 +3,7 @@ against its trajectories, and a real low-quality render."""
 import numpy as np
 import pytest
 
-from scene_harness import assert_not_blank, dry_run, pixels_near, render_frames, scene_cache  # noqa: F401
+from scene_harness import assert_not_blank, dry_run, pixels_near, render_frames
 
 import fit  # noqa: E402  (scene_harness put scenes/ on the path)
 

@@ -4,7 +4,7 @@ states it draws agree with the C loop's records, and it renders."""
 import numpy as np
 import pytest
 
-from scene_harness import assert_not_blank, dry_run, pixels_near, render_frames, scene_cache  # noqa: F401
+from scene_harness import assert_not_blank, dry_run, pixels_near, render_frames
 
 import gradients  # noqa: E402  (scene_harness put scenes/ on the path)
 
