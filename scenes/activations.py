@@ -173,9 +173,9 @@ class Tile(VGroup):
         elif np.ptp(self.slope[in_small]) == 0:
             lesson = "small but never 0, so units keep learning"
         elif left and right:
-            lesson = "saturated units pass back almost no gradient"
+            lesson = "saturated units barely learn"
         elif left or right:
-            lesson = f"only {'negative' if left else 'positive'} inputs saturate"
+            lesson = f"saturates for {'x < 0' if left else 'x > 0'}"
         else:
             lesson = "flat only where f′ crosses 0"
         return f"{LABELS.get(self.name, self.name)}: {', '.join(facts)} — {lesson}."

@@ -355,7 +355,7 @@ class DecisionBoundaries(Scene):
         self.play(FadeIn(heading), FadeIn(playground), FadeIn(readout), run_time=1.2)
         caption.say("Each small square is one unit's output over the whole plane, as in the playground.")
         self.wait(1.5)
-        caption.say("The first layer cuts the plane along lines; the next layer combines the cuts into a closed shape.")
+        caption.say("Layer 1 cuts the plane along lines; layer 2 combines the cuts into a closed shape.")
         sweep(epochs, seconds)
         caption.say("Edges: blue weights positive, orange negative; the wider, the larger.")
         self.wait(4.0)

@@ -217,13 +217,15 @@ class Playhead:
 class Caption:
     """One caption line at the bottom edge, cross-faded when it changes."""
 
+    WIDTH = 13.2  # wider captions are scaled down (tests flag them: keep captions short)
+
     def __init__(self, scene: Scene, size: float = 21):
         self.scene, self.size, self.current = scene, size, None
 
     def say(self, message: str, run_time: float = 0.5):
         new = text(message, self.size, TEXT)
-        if new.width > 13.2:
-            new.scale_to_fit_width(13.2)
+        if new.width > self.WIDTH:
+            new.scale_to_fit_width(self.WIDTH)
         new.to_edge(DOWN, buff=0.22)
         anims = [FadeIn(new, shift=UP * 0.1)]
         if self.current is not None:

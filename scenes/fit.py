@@ -167,8 +167,8 @@ class SigmoidVsLeakyReLU(Scene):
         E = trajs[0].epochs[-1]
         caption.say("Early on both nets first learn the average height, then the downward slope.")
         sweep(E * 0.01, 0.25)
-        caption.say(f"{LABELS[acts[0]]} units add smooth S-curves; {LABELS[acts[1]]} units add straight "
-                    "pieces, with a kink where a unit switches.")
+        caption.say(f"{LABELS[acts[0]]} units add S-curves; {LABELS[acts[1]]} units add straight pieces "
+                    "with kinks.")
         sweep(E * 0.1, 0.3)
         stats = saturation_caption(trajs[0], acts[0], tracker.get_value())
         caption.say(stats)
@@ -187,8 +187,8 @@ class SigmoidVsLeakyReLU(Scene):
             self.play(Indicate(dots, color=RUN_COLORS.get(acts[1], TEXT)), run_time=1.2)
         losses = [t.loss[-1] for t in trajs]
         better = 0 if losses[0] < losses[1] else 1
-        caption.say(f"After {int(E):,} epochs: loss {sci(losses[0])} ({LABELS[acts[0]]}) vs {sci(losses[1])} "
-                    f"({LABELS[acts[1]]}) — the {('smooth' if better == 0 else 'segmented')} fit wins here.")
+        caption.say(f"After {int(E):,} epochs: {LABELS[acts[0]]} {sci(losses[0])}, {LABELS[acts[1]]} "
+                    f"{sci(losses[1])} — the {('smooth' if better == 0 else 'segmented')} fit wins here.")
         self.wait(4.0)
 
 
@@ -198,6 +198,6 @@ def saturation_caption(traj, activation: str, u: float) -> str:
     saturated = float(traj.unit_stats[:, :-1, 1].max())
     first_layer, last_layer = state.grad_norms[0], state.grad_norms[-1]
     if activation in ("sigmoid", "tanh"):
-        return (f"Saturated {LABELS[activation]} units pass back little gradient (up to "
-                f"{saturated:.0%} saturated); now the first layer's gradient is {first_layer / last_layer:.1g}× the last's.")
+        return (f"Saturated {LABELS[activation]} units (up to {saturated:.0%}) pass little gradient back: "
+                f"layer 1 gets {first_layer / last_layer:.1g}× the last's.")
     return f"Gradient norms now: first layer {sci(first_layer)}, last layer {sci(last_layer)}."

@@ -234,23 +234,22 @@ class VanishingAndDying(Scene):
         self.bars = [p[1] for p in panels]
         depth = len(trajs[0].sizes) - 2
         self.play(*[FadeIn(p) for p in panels], run_time=1.2)
-        caption.say(f"{depth} hidden layers of {cfg['width']} units learn the circles; the bars are each layer's "
-                    "gradient, recorded by pyneuron.")
+        caption.say(f"{depth} hidden layers of {cfg['width']} units learn the circles; bars: each layer's recorded "
+                    "gradient.")
         self.wait(2.5)
         first = [t.grad_norms[0] for t in trajs]
         ratio = first[0][0] / first[0][-2]
-        why = ": σ′ ≤ 1/4 shrinks it at every layer" if acts[0] == "sigmoid" else ""
-        caption.say(f"At the start, {LABELS.get(acts[0], acts[0])}'s first layer gets {sci(ratio)} of the gradient "
-                    f"its last hidden layer gets{why}.")
+        why = ": σ′ ≤ 1/4 at every layer" if acts[0] == "sigmoid" else ""
+        caption.say(f"At the start, {LABELS.get(acts[0], acts[0])}'s layer 1 gets {sci(ratio)} of layer {depth}'s "
+                    f"gradient{why}.")
         self.wait(4.0)
         caption.say("Training: watch which bars move.")
         self.sweep(tracker, trajs[0], trajs[0].epochs[-1] * 0.05, cfg["train_seconds"] * 0.4)
         self.sweep(tracker, trajs[0], trajs[0].epochs[-1], cfg["train_seconds"] * 0.6)
         losses = [t.loss[-1] for t in trajs]
-        verdict = ("starved of gradient, it never gets past guessing (ln 2 ≈ 0.693)" if losses[0] > 0.9 * np.log(2)
-                   else "its first layers learn far more slowly")
+        verdict = "never learns" if losses[0] > 0.9 * np.log(2) else "learns its first layers slowly"
         caption.say(f"Final loss: {LABELS.get(acts[0], acts[0])} {losses[0]:.3f}, {LABELS.get(acts[1], acts[1])} "
-                    f"{losses[1]:.4f}; the deep {LABELS.get(acts[0], acts[0])} net: {verdict}.")
+                    f"{losses[1]:.4f}: starved of gradient, {LABELS.get(acts[0], acts[0])} {verdict}.")
         self.wait(4.0)
         self.play(*[FadeOut(p) for p in panels], caption.fade_out(), run_time=0.8)
 
@@ -289,9 +288,9 @@ class VanishingAndDying(Scene):
         caption.say(f"The first steps overshoot and push most units off for every input: {off[0]:.0%} and {off[1]:.0%}.")
         self.wait(3.0)
         alpha = trajs[1].config["network"]["alphas"][0]
-        still = f"still passes {alpha:.0%} of it" if alpha else "is no different"
-        caption.say(f"A {LABELS.get(acts[0], acts[0])} unit that is off passes back no gradient, so it never turns "
-                    f"on again: it is dead. A {LABELS.get(acts[1], acts[1])} unit {still}.")
+        still = f"still get {alpha:.0%} of it" if alpha else "are no different"
+        caption.say(f"Off {LABELS.get(acts[0], acts[0])} units get no gradient: dead for good. "
+                    f"Off {LABELS.get(acts[1], acts[1])} units {still}.")
         self.sweep(tracker, trajs[0], trajs[0].epochs[-1], cfg["train_seconds"])
         losses = [t.loss[-1] for t in trajs]
         caption.say(f"Final loss: {LABELS.get(acts[0], acts[0])} {losses[0]:.3f} with its dead units, "

@@ -5,23 +5,71 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
 SCENES = Path(__file__).resolve().parent.parent / "scenes"
 sys.path.insert(0, str(SCENES))
 
-from manim import tempconfig  # noqa: E402  (a missing manim fails the run: no skip)
+from manim import VMobject, config, tempconfig  # noqa: E402  (a missing manim fails the run: no skip)
 
 LOW_QUALITY = (854, 480)
 
 
 def dry_run(scene_class, media_dir):
-    """Build and play every animation without rendering a frame."""
-    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(media_dir)}):
-        scene = scene_class()
+    """Build and play every animation without rendering a frame.  Whenever
+    the picture is complete (before each animation, and at the end) the
+    layout is checked; the scene comes back with ``layout_problems``: text
+    or shapes outside the frame or reaching into the caption line, and
+    captions too wide to show at full size."""
+    import common
+
+    problems, captions, say = [], [], common.Caption.say
+
+    def measured_say(caption, message, *args, **kwargs):
+        if common.text(message, caption.size).width > caption.WIDTH:
+            problems.append(f"caption squeezed to fit: {message!r}")
+        captions.append(caption)
+        return say(caption, message, *args, **kwargs)
+
+    class Checked(scene_class):
+        def play(self, *args, **kwargs):
+            problems.extend(layout_problems(self, captions[-1].current if captions else None))
+            super().play(*args, **kwargs)
+
+        def construct(self):
+            super().construct()
+            problems.extend(layout_problems(self, captions[-1].current if captions else None))
+
+    Checked.__name__ = scene_class.__name__
+    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(media_dir)}), \
+            mock.patch.object(common.Caption, "say", measured_say):
+        scene = Checked()
         scene.render()
+    scene.layout_problems = sorted(set(problems))
     return scene
+
+
+def layout_problems(scene, caption) -> list[str]:
+    """What on screen sticks out of the frame or into the caption's line."""
+    half_w, half_h = config.frame_width / 2, config.frame_height / 2
+    band_top = caption.get_top()[1] + 0.05 if caption is not None else -half_h
+    problems = []
+    for top in scene.mobjects:
+        for m in top.get_family():
+            if m is caption or caption is not None and m in caption.get_family():
+                continue
+            if not isinstance(m, VMobject) or not len(m.points) or m.get_fill_opacity() == 0 and \
+                    m.get_stroke_opacity() == 0:
+                continue
+            left, right, upper, lower = m.get_left()[0], m.get_right()[0], m.get_top()[1], m.get_bottom()[1]
+            name = type(m).__name__ + (f" {m.text!r}" if hasattr(m, "text") else "")
+            if left < -half_w - 1e-6 or right > half_w + 1e-6 or upper > half_h + 1e-6 or lower < -half_h - 1e-6:
+                problems.append(f"outside the frame: {name}")
+            elif lower < band_top:
+                problems.append(f"in the caption line: {name}")
+    return problems
 
 
 def render_frames(scene_class, media_dir) -> list[np.ndarray]:

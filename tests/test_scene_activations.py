@@ -137,3 +137,7 @@ def test_renders_non_blank_frames(monkeypatch, tmp_path, gallery):
         cols = slice(int((l / config.frame_width + 0.5) * width), int((r / config.frame_width + 0.5) * width))
         rows = slice(int((0.5 - t / config.frame_height) * height), int((0.5 - b / config.frame_height) * height))
         assert pixels_near(last[rows, cols], tile.run_color) > 30, f"{tile.name} curve not visible in its plot"
+
+
+def test_nothing_leaves_the_frame_or_covers_a_caption(gallery):
+    assert gallery.layout_problems == []

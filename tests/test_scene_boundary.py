@@ -90,3 +90,7 @@ def test_renders_non_blank_frames(short_video):
     # the playground view: the output map's two classes and the unit maps
     assert pixels_near(last, boundary.POSITIVE, 60) > 2000
     assert pixels_near(last, boundary.NEGATIVE, 60) > 2000
+
+
+def test_nothing_leaves_the_frame_or_covers_a_caption(scene):
+    assert scene.layout_problems == []

@@ -32,6 +32,7 @@ def test_unknown_setting_is_an_error(monkeypatch, tmp_path):
 
 def test_dry_run_and_final_curves_match_trajectories(short_video):
     scene = dry_run(fit.SigmoidVsLeakyReLU, short_video)
+    assert scene.layout_problems == []
     assert len(scene.panels) == 2
     for panel, traj in zip(scene.panels, scene.trajectories):
         points = panel.curve.get_anchors()

@@ -82,3 +82,7 @@ def test_renders_non_blank_frames(scene_cache, monkeypatch):
     last = frames[-1]
     for act, half in (("relu", slice(0, 427)), ("leaky_relu", slice(427, 854))):
         assert pixels_near(last[:, half], gradients.RUN_COLORS[act]) > 300, f"{act} panel not visible"
+
+
+def test_nothing_leaves_the_frame_or_covers_a_caption(scene):
+    assert scene.layout_problems == []

@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 import pytest
-from manim import VMobject, config
 
 from scene_harness import assert_not_blank, dry_run, pixels_near, render_frames
 
@@ -21,40 +20,6 @@ def reference_softmax(z):
     return np.array([e / sum(exps) for e in exps])
 
 
-def run_checked(media_dir):
-    """A dry run that records, whenever the picture is complete (before each
-    animation and at the end), what sticks out of the frame or reaches into
-    the caption band, and every caption that had to be shrunk to fit."""
-    problems = []
-
-    class Checked(softmax_scene.Softmax):
-        def check(self):
-            caption = self.caption.current
-            if caption is not None and caption.width > 13.2 - 1e-6:
-                problems.append(f"caption shrunk to fit: {caption.original_text!r}")
-            band_top = caption.get_top()[1] + 0.05 if caption is not None else -config.frame_height / 2
-            for m in self.mobjects:
-                if m is caption or not isinstance(m, VMobject) or not len(m.get_all_points()):
-                    continue  # value trackers are mobjects too
-                if abs(m.get_left()[0]) > config.frame_width / 2 or abs(m.get_right()[0]) > config.frame_width / 2 \
-                        or m.get_top()[1] > config.frame_height / 2:
-                    problems.append(f"outside the frame: {m!r}")
-                if m.get_bottom()[1] < band_top:
-                    problems.append(f"in the caption band: {m!r}")
-
-        def play(self, *args, **kwargs):
-            self.check()
-            super().play(*args, **kwargs)
-
-        def construct(self):
-            super().construct()
-            self.check()
-
-    scene = dry_run(Checked, media_dir)
-    scene.problems = problems
-    return scene
-
-
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
@@ -62,7 +27,7 @@ def scene(tmp_path_factory):
 
         mp.setattr(common, "CACHE", tmp_path_factory.mktemp("cache"))
         mp.setenv("PYNEURON_PACE", PACE)
-        return run_checked(tmp_path_factory.mktemp("media"))
+        return dry_run(softmax_scene.Softmax, tmp_path_factory.mktemp("media"))
 
 
 def test_worked_example_shows_float64_softmax(scene):
@@ -116,7 +81,7 @@ def test_trained_softmax_sums_to_one_and_the_sigmoids_do_not(scene):
 
 
 def test_text_stays_in_the_frame_and_out_of_the_captions(scene):
-    assert scene.problems == []
+    assert scene.layout_problems == []
 
 
 def test_logits_from_the_environment(monkeypatch, scene_cache):
