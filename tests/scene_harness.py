@@ -8,6 +8,7 @@ from pathlib import Path
 from unittest import mock
 
 import numpy as np
+import pytest
 
 SCENES = Path(__file__).resolve().parent.parent / "scenes"
 sys.path.insert(0, str(SCENES))
@@ -49,6 +50,18 @@ def dry_run(scene_class, media_dir):
         scene.render()
     scene.layout_problems = sorted(set(problems))
     return scene
+
+
+def fresh_dry_run(scene_class, tmp_path_factory, **settings):
+    """A dry run with a fresh trajectory cache and ``PYNEURON_<KEY>=value``
+    settings, for a module-scoped fixture that several tests inspect."""
+    import common
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(common, "CACHE", tmp_path_factory.mktemp("cache"))
+        for key, value in settings.items():
+            mp.setenv(f"PYNEURON_{key.upper()}", str(value))
+        return dry_run(scene_class, tmp_path_factory.mktemp("media"))
 
 
 def layout_problems(scene, caption) -> list[str]:

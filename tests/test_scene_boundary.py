@@ -3,7 +3,7 @@ says they learn, its maps are what pyneuron computed, and it renders."""
 import numpy as np
 import pytest
 
-from scene_harness import assert_not_blank, dry_run, pixels_near, render_frames
+from scene_harness import assert_not_blank, fresh_dry_run, pixels_near, render_frames
 
 import boundary  # noqa: E402  (scene_harness put scenes/ on the path)
 
@@ -16,13 +16,7 @@ def short_video(monkeypatch, scene_cache):
 
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        import common
-
-        cache = tmp_path_factory.mktemp("cache")
-        mp.setattr(common, "CACHE", cache)
-        mp.setenv("PYNEURON_TRAIN_SECONDS", "1")
-        return dry_run(boundary.DecisionBoundaries, tmp_path_factory.mktemp("media"))
+    return fresh_dry_run(boundary.DecisionBoundaries, tmp_path_factory, train_seconds=1)
 
 
 def test_a_bad_scenario_is_an_error(monkeypatch):

@@ -4,19 +4,14 @@ states it draws agree with the C loop's records, and it renders."""
 import numpy as np
 import pytest
 
-from scene_harness import assert_not_blank, dry_run, pixels_near, render_frames
+from scene_harness import assert_not_blank, fresh_dry_run, pixels_near, render_frames
 
 import gradients  # noqa: E402  (scene_harness put scenes/ on the path)
 
 
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        import common
-
-        mp.setattr(common, "CACHE", tmp_path_factory.mktemp("cache"))
-        mp.setenv("PYNEURON_TRAIN_SECONDS", "1")
-        return dry_run(gradients.VanishingAndDying, tmp_path_factory.mktemp("media"))
+    return fresh_dry_run(gradients.VanishingAndDying, tmp_path_factory, train_seconds=1)
 
 
 def test_a_bad_dataset_is_an_error(monkeypatch):

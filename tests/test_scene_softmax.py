@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from scene_harness import assert_not_blank, dry_run, pixels_near, render_frames
+from scene_harness import assert_not_blank, dry_run, fresh_dry_run, pixels_near, render_frames
 
 import softmax as softmax_scene  # noqa: E402  (scene_harness put scenes/ on the path)
 
@@ -22,12 +22,7 @@ def reference_softmax(z):
 
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        import common
-
-        mp.setattr(common, "CACHE", tmp_path_factory.mktemp("cache"))
-        mp.setenv("PYNEURON_PACE", PACE)
-        return dry_run(softmax_scene.Softmax, tmp_path_factory.mktemp("media"))
+    return fresh_dry_run(softmax_scene.Softmax, tmp_path_factory, pace=PACE)
 
 
 def test_worked_example_shows_float64_softmax(scene):
