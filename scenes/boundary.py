@@ -30,8 +30,8 @@ import pyneuron
 import pyneuron.functional as F
 from pyneuron import datasets
 
-from common import (LABELS, MUTED, NEGATIVE, POSITIVE, RUN_COLORS, TEXT, Caption, GlyphReadout,
-                    LossChart, NetworkDiagram, Playhead, cached, load_config, optimizer, text, title_card,
+from common import (LABELS, MUTED, NEGATIVE, POSITIVE, RUN_COLORS, TEXT, Caption, GlyphReadout, LossChart,
+                    NetworkDiagram, Playhead, cached, epoch_and_loss, load_config, optimizer, replay, text, title_card,
                     weight_scale)
 
 DEFAULTS = {
@@ -195,10 +195,8 @@ def unit_values(traj: pyneuron.Trajectory, params: list[dict], grid: np.ndarray)
     """Each layer's activations over the grid, (G, units), scaled to [-1, 1]
     for colouring: sigmoid-type outputs from (0, 1), unbounded ones by their
     largest magnitude on the grid."""
-    acts = traj.config["network"]["activations"]
-    a, layers = grid, [grid / EXTENT]
-    for p, name in zip(params, acts):
-        a = getattr(F, name)(F.dense(a, p["W"], p["b"]))
+    layers = [grid / EXTENT]
+    for (_, a), name in zip(replay(traj, params, grid), traj.config["network"]["activations"]):
         if name == "sigmoid":
             layers.append(2 * a - 1)
         elif name == "tanh":
@@ -236,10 +234,6 @@ class Column(Group):
     def place(self, center) -> "Column":
         """Put the heatmap's centre at ``center``."""
         return self.shift(center - self.map.get_center())
-
-
-def epoch_and_loss(state) -> str:
-    return f"epoch {int(round(state.epoch)):>5,}   loss {state.loss:.4f}"
 
 
 class PlaygroundDiagram(Group):
@@ -303,7 +297,8 @@ class DecisionBoundaries(Scene):
             self.play(tracker.animate.set_value(u), run_time=seconds, rate_func=linear)
 
         epochs, seconds = cfg["epochs"], cfg["train_seconds"]
-        title_card(self, "Why non-linearity matters", f"a {layers} classifier on the plane, as in TensorFlow Playground")
+        title_card(self, "Why non-linearity matters",
+                   f"a {layers} classifier on the plane, as in TensorFlow Playground")
         caption = Caption(self)
 
         # ---- (a), (b), (c)
@@ -347,8 +342,7 @@ class DecisionBoundaries(Scene):
         tracker.set_value(0)
         playground = PlaygroundDiagram(trajs[-1], samples(cfg, last_data), tracker)
         self.playground = playground
-        last_head = Playhead(trajs[-1])
-        readout = GlyphReadout(16, TEXT).follow(lambda: epoch_and_loss(last_head.at(tracker.get_value())),
+        readout = GlyphReadout(16, TEXT).follow(lambda: epoch_and_loss(playground.head.at(tracker.get_value())),
                                                 lambda g: g.next_to(playground.output, DOWN, buff=0.2))
         heading = text(f"Inside ({chr(96 + len(trajs))}): {LABELS[last_act]} units on {last_data} data", 26,
                        RUN_COLORS.get(last_act, TEXT)).to_edge(UP, buff=0.35)

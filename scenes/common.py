@@ -18,6 +18,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Animation, Axes, Circle, FadeIn, FadeO
                    Wait, Write, config)
 
 import pyneuron
+import pyneuron.functional as F
 from pyneuron import datasets
 
 # ---------------------------------------------------------------- theme
@@ -70,7 +71,8 @@ class GlyphReadout:
         ref = Text(self.CHARS, font=MONO, font_size=size, color=color)
         self.advance = (ref[-1].get_center()[0] - ref[0].get_center()[0]) / (len(self.CHARS) - 1)
         left = ref[0].get_center()[0]
-        self.glyphs = {c: (g, g.get_center()[0] - (left + i * self.advance)) for i, (c, g) in enumerate(zip(self.CHARS, ref))}
+        self.glyphs = {c: (g, g.get_center()[0] - (left + i * self.advance))
+                       for i, (c, g) in enumerate(zip(self.CHARS, ref))}
 
     def follow(self, text_of, place, slots: int = 48) -> VGroup:
         """A VGroup spelling text_of() every frame, positioned by place(group).
@@ -111,13 +113,20 @@ def follow_curve(points_of, color: str, width: float = 4) -> VMobject:
     return line
 
 
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def superscript(value: float) -> str:
+    """-4 -> '⁻⁴': exponents without LaTeX."""
+    return f"{value:g}".translate(SUPERSCRIPTS)
+
+
 def sci(value: float) -> str:
     """3.2e-04 -> '3.2·10⁻⁴' -- readable without LaTeX."""
     if not np.isfinite(value):
         return "∞" if value > 0 else "NaN"
     mantissa, exponent = f"{value:.1e}".split("e")
-    sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-    return f"{mantissa}·10{str(int(exponent)).translate(sup)}"
+    return f"{mantissa}·10{superscript(int(exponent))}"
 
 
 # --------------------------------------------------------------- config
@@ -193,6 +202,24 @@ def train_1d(target: str, x_range, points: int, layers, activation: str, epochs:
 
 
 # ---------------------------------------------------------- trajectory time
+
+def replay(traj: pyneuron.Trajectory, params: list[dict], x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Every layer's (pre-activation, activation) for inputs x, recomputed
+    from recorded parameters with pyneuron's own kernels: what the recorded
+    network did inside, which the trajectory does not store."""
+    net = traj.config["network"]
+    a, layers = np.asarray(x, np.float64), []
+    for p, name, alpha in zip(params, net["activations"], net["alphas"]):
+        z = F.dense(a, p["W"], p["b"])
+        a = getattr(F, name)(z) if alpha is None else getattr(F, name)(z, alpha)
+        layers.append((z, a))
+    return layers
+
+
+def epoch_and_loss(state) -> str:
+    """The readout of a playhead's state: 'epoch   315   loss 0.0069'."""
+    return f"epoch {int(round(state.epoch)):>5,}   loss {state.loss:.4f}"
+
 
 @dataclass
 class Playhead:
@@ -320,14 +347,14 @@ class LossChart(VGroup):
         # y is log10(loss) - lo, so that the x axis sits at the bottom
         self.axes = Axes(x_range=[0, np.log10(last + 1), 1], y_range=[0, hi - self.lo, 1], x_length=width,
                          y_length=height, axis_config={"color": MUTED, "stroke_width": 2}, tips=False)
-        sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
         labels = VGroup()
         fits = max(2, int(height / 0.35) + 1)  # labels that fit without touching
         step = max(1, int(np.ceil((hi - self.lo) / (fits - 1))))
         for p in range(int(hi), int(self.lo) - 1, -step):
-            labels.add(text(f"10{str(p).translate(sup)}", font_size, MUTED).next_to(self.axes.c2p(0, p - self.lo), LEFT, 0.1))
+            labels.add(text(f"10{superscript(p)}", font_size, MUTED).next_to(self.axes.c2p(0, p - self.lo), LEFT, 0.1))
         for p in range(0, int(np.log10(last + 1)) + 1):
-            labels.add(text(f"{10 ** p:,}", font_size, MUTED).next_to(self.axes.c2p(np.log10(10 ** p + 1), 0), DOWN, 0.1))
+            labels.add(text(f"{10 ** p:,}", font_size, MUTED)
+                       .next_to(self.axes.c2p(np.log10(10 ** p + 1), 0), DOWN, 0.1))
         if title:
             labels.add(text(title, font_size + 2, MUTED).next_to(self.axes, UP, buff=0.12))
         colors = colors or [RUN_COLORS.get(t.config["network"]["activations"][0], TEXT) for t in trajs]
@@ -349,6 +376,6 @@ def weight_scale(traj: pyneuron.Trajectory) -> float:
 
 
 __all__ = ["BACKGROUND", "TEXT", "MUTED", "TARGET", "POSITIVE", "NEGATIVE", "RUN_COLORS", "FONT", "LABELS",
-           "FORMULAS", "MONO", "text", "Label", "GlyphReadout", "sci", "load_config", "cached", "optimizer", "train_1d",
-           "Playhead", "Caption", "title_card", "to_points", "polyline", "follow_curve", "NetworkDiagram", "LossChart",
-           "weight_scale", "UP", "DOWN", "LEFT", "RIGHT"]
+           "FORMULAS", "MONO", "text", "Label", "GlyphReadout", "sci", "superscript", "load_config", "cached",
+           "optimizer", "train_1d", "replay", "epoch_and_loss", "Playhead", "Caption", "title_card", "to_points",
+           "polyline", "follow_curve", "NetworkDiagram", "LossChart", "weight_scale", "UP", "DOWN", "LEFT", "RIGHT"]

@@ -19,8 +19,8 @@ from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedVMobject, Dot, Fad
                    ValueTracker, VGroup, linear)
 
 from common import (FORMULAS, LABELS, MUTED, NEGATIVE, POSITIVE, RUN_COLORS, TARGET, TEXT, Caption, GlyphReadout,
-                    Label, LossChart, NetworkDiagram, Playhead, follow_curve, load_config, polyline, sci, text, title_card,
-                    to_points, train_1d, weight_scale)
+                    Label, LossChart, NetworkDiagram, Playhead, follow_curve, load_config, polyline, sci, text,
+                    title_card, to_points, train_1d, weight_scale)
 
 DEFAULTS = {
     "target": "exp(-5*x)",

@@ -25,12 +25,12 @@ from manim import (DOWN, LEFT, RIGHT, UP, Axes, DashedVMobject, Dot, FadeIn, Fad
                    ValueTracker, VGroup, linear)
 
 import pyneuron
-import pyneuron.functional as F
 from pyneuron import datasets
 from pyneuron._expr import compile_expression
 
-from common import (LABELS, MUTED, RUN_COLORS, TARGET, TEXT, Caption, GlyphReadout, Label, Playhead,
-                    cached, follow_curve, load_config, optimizer, polyline, sci, text, title_card, to_points)
+from common import (LABELS, MUTED, RUN_COLORS, TARGET, TEXT, Caption, GlyphReadout, Label, Playhead, cached,
+                    epoch_and_loss, follow_curve, load_config, optimizer, polyline, replay, sci, superscript, text,
+                    title_card, to_points)
 
 DEAD = "#3a3f4b"
 
@@ -102,14 +102,7 @@ def units_off(traj: pyneuron.Trajectory, params: list[dict], x: np.ndarray) -> n
     """For every hidden unit, layer after layer: is its pre-activation <= 0
     for every training input?  Through a ReLU such a unit passes back no
     gradient at all, so nothing can turn it back on."""
-    acts = traj.config["network"]["activations"][:-1]
-    alphas = traj.config["network"]["alphas"]
-    a, off = x, []
-    for p, name, alpha in zip(params, acts, alphas):
-        z = F.dense(a, p["W"], p["b"])
-        off.append((z <= 0).all(axis=0))
-        a = getattr(F, name)(z, alpha) if alpha is not None else getattr(F, name)(z)
-    return np.concatenate(off)
+    return np.concatenate([(z <= 0).all(axis=0) for z, _ in replay(traj, params, x)[:-1]])
 
 
 # ----------------------------------------------------------------- widgets
@@ -126,9 +119,8 @@ class GradientBars(VGroup):
         self.axes = Axes(x_range=[0, layers, 1], y_range=[0, self.hi - self.lo, 1], x_length=width, y_length=height,
                          axis_config={"color": MUTED, "stroke_width": 2}, x_axis_config={"include_ticks": False},
                          tips=False)
-        sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
         step = max(1, int(np.ceil((self.hi - self.lo) / 4)))
-        ticks = VGroup(*[text(f"10{str(p).translate(sup)}", 15, MUTED).next_to(self.axes.c2p(0, p - self.lo), LEFT, 0.1)
+        ticks = VGroup(*[text(f"10{superscript(p)}", 15, MUTED).next_to(self.axes.c2p(0, p - self.lo), LEFT, 0.1)
                          for p in range(int(self.hi), int(self.lo) - 1, -step)])
         names = VGroup(*[Label(str(l + 1) if l < layers - 1 else "out", font_size=15)
                          .next_to(self.axes.c2p(l + 0.5, 0), DOWN, 0.12) for l in range(layers)])
@@ -158,6 +150,7 @@ class UnitGrid(VGroup):
         super().__init__()
         self.traj, self.head, self.tracker, self.x, self.color = traj, Playhead(traj), tracker, x, color
         self.dies = traj.config["network"]["activations"][0] == "relu"
+        self._off_at, self._off = None, None
         rows = traj.sizes[1:-1]
         self.dots = VGroup(*[Dot([(j - (n - 1) / 2) * spacing, -l * spacing * 1.6, 0], radius=spacing * 0.36)
                              for l, n in enumerate(rows) for j in range(n)])
@@ -166,7 +159,11 @@ class UnitGrid(VGroup):
         self.add(self.dots)
 
     def off(self) -> np.ndarray:
-        return units_off(self.traj, self.head.at(self.tracker.get_value()).params, self.x)
+        """Which units are off at the playhead; computed once a frame (the dots and the readout both ask)."""
+        u = self.tracker.get_value()
+        if u != self._off_at:
+            self._off_at, self._off = u, units_off(self.traj, self.head.at(u).params, self.x)
+        return self._off
 
     def _restyle(self):
         for dot, off in zip(self.dots, self.off()):
@@ -226,10 +223,8 @@ class VanishingAndDying(Scene):
             header = VGroup(text(LABELS.get(act, act), 30, color), text("gradient norm per layer", 17, MUTED)) \
                 .arrange(RIGHT, buff=0.3, aligned_edge=DOWN).next_to(bars, UP, buff=0.3)
             head = Playhead(traj)
-            readout = GlyphReadout(17, TEXT).follow(
-                lambda h=head: f"epoch {int(round(h.at(tracker.get_value()).epoch)):>5,}   "
-                               f"loss {h.at(tracker.get_value()).loss:.4f}",
-                lambda g, b=bars: g.next_to(b, DOWN, buff=0.2))
+            readout = GlyphReadout(17, TEXT).follow(lambda h=head: epoch_and_loss(h.at(tracker.get_value())),
+                                                    lambda g, b=bars: g.next_to(b, DOWN, buff=0.2))
             panels.append(VGroup(header, bars, readout))
         self.bars = [p[1] for p in panels]
         depth = len(trajs[0].sizes) - 2
@@ -262,7 +257,8 @@ class VanishingAndDying(Scene):
         panels, self.grids = [], []
         for traj, act, side in zip(trajs, acts, (LEFT, RIGHT)):
             color = RUN_COLORS.get(act, TEXT)
-            plot = FitPlot(traj, tracker, cfg["dying_target"], color, cfg["dying_x_range"]).move_to(side * 3.55 + UP * 1.1)
+            plot = FitPlot(traj, tracker, cfg["dying_target"], color, cfg["dying_x_range"])
+            plot.move_to(side * 3.55 + UP * 1.1)
             header = text(LABELS.get(act, act), 30, color).next_to(plot, UP, buff=0.25)
             grid = UnitGrid(traj, tracker, x, color).next_to(plot, DOWN, buff=0.55)
             head = Playhead(traj)
@@ -273,8 +269,9 @@ class VanishingAndDying(Scene):
             self.grids.append(grid)
             panels.append(VGroup(header, plot, grid, readout))
         layers = "-".join(map(str, cfg["dying_layers"]))
+        ring = Dot(radius=0.06, fill_opacity=0, stroke_color=TEXT, stroke_width=1.5)
         keys = [(Dot(radius=0.06, color=TEXT), "on for some input"),
-                (Dot(radius=0.06, fill_opacity=0, stroke_color=TEXT, stroke_width=1.5), "off for every input, still learning"),
+                (ring, "off for every input, still learning"),
                 (Dot(radius=0.06, color=DEAD), "off for every input, no gradient: dead")]
         legend = VGroup(*[VGroup(dot, text(label, 16, MUTED)).arrange(RIGHT, buff=0.1) for dot, label in keys])
         legend.arrange(RIGHT, buff=0.5)
@@ -285,7 +282,8 @@ class VanishingAndDying(Scene):
         self.wait(2.5)
         self.sweep(tracker, trajs[0], trajs[0].epochs[min(3, len(trajs[0]) - 1)], 2.0)
         off = [float(g.off().mean()) for g in self.grids]
-        caption.say(f"The first steps overshoot and push most units off for every input: {off[0]:.0%} and {off[1]:.0%}.")
+        caption.say(f"The first steps overshoot and push most units off for every input: {off[0]:.0%} and "
+                    f"{off[1]:.0%}.")
         self.wait(3.0)
         alpha = trajs[1].config["network"]["alphas"][0]
         still = f"still get {alpha:.0%} of it" if alpha else "are no different"

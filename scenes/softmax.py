@@ -31,7 +31,8 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, Dot, FadeIn, FadeOut, L
 
 import pyneuron
 import pyneuron.functional as F
-from common import MUTED, RUN_COLORS, TEXT, Caption, GlyphReadout, Playhead, cached, load_config, sci, text, title_card
+from common import (MUTED, RUN_COLORS, TEXT, Caption, GlyphReadout, Playhead, cached, load_config, sci, superscript,
+                    text, title_card)
 
 DEFAULTS = {
     "classes": ["cat", "dog", "bird"],
@@ -75,10 +76,6 @@ def readout() -> GlyphReadout:
 
 def formatted(value: float, digits: int) -> str:
     return f"{value:.{digits}f}".replace("-", "−")  # inf and nan spell themselves, as numpy prints them
-
-
-def superscript(value: float) -> str:
-    return f"{value:g}".translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
 def headline(s: str, size: float = 32):
