@@ -41,13 +41,13 @@ def compile_expression(text: str) -> Callable[[np.ndarray], np.ndarray]:
             return build(node.body)
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
             value = float(node.value)
-            return lambda x: np.full_like(x, value)
+            return lambda x: value
         if isinstance(node, ast.Name):
             if node.id == "x":
                 return lambda x: x
             if node.id in CONSTANTS:
                 value = CONSTANTS[node.id]
-                return lambda x: np.full_like(x, value)
+                return lambda x: value
             raise ValueError(f"unknown name {node.id!r} in {text!r}; use x, pi, e or a function: "
                              + ", ".join(sorted(FUNCTIONS)))
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
@@ -64,4 +64,8 @@ def compile_expression(text: str) -> Callable[[np.ndarray], np.ndarray]:
             return lambda x: fn(*(a(x) for a in args))
         raise ValueError(f"not allowed in an expression: {ast.unparse(node)!r} (in {text!r})")
 
-    return build(tree)
+    # Constants stay Python floats until the end: numpy then takes its
+    # scalar fast paths (x**2 is x*x, correctly rounded; power with an array
+    # exponent is not).
+    evaluate = build(tree)
+    return lambda x: np.broadcast_to(evaluate(x), np.shape(x)).astype(np.result_type(x, np.float64))
