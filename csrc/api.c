@@ -36,7 +36,28 @@ static pn_status check_matrix(int dtype, int64_t rows, int64_t cols, int64_t *co
     return check_count(dtype, *count);
 }
 
-static pn_status need(const void *p, int64_t count) { return p || count == 0 ? PN_OK : PN_ERR_NULL; }
+/* A non-empty array of `count` elements of `size` bytes at p: not NULL and
+ * element-aligned (kernels access elements through typed pointers). */
+static pn_status need_elems(const void *p, int64_t count, size_t size) {
+    if (count == 0) return PN_OK;
+    if (!p) return PN_ERR_NULL;
+    return (uintptr_t)p % size ? PN_ERR_ALIGN : PN_OK;
+}
+#define need(p, count) need_elems(p, count, elem_size(dtype))
+
+/* Do `na` elements at a and `nb` at b (of `size` bytes; counts already
+ * checked addressable) share a byte?  NULL or empty: no. */
+static int overlap(const void *a, int64_t na, const void *b, int64_t nb, size_t size) {
+    if (!a || !b || !na || !nb) return 0;
+    uintptr_t a0 = (uintptr_t)a, b0 = (uintptr_t)b;
+    return a0 < b0 + (uintptr_t)nb * size && b0 < a0 + (uintptr_t)na * size;
+}
+
+/* Element-wise outputs may be their input exactly, or apart from it; a
+ * shifted overlap would read elements the kernel already overwrote. */
+static pn_status alias_ok(const void *out, const void *in, int64_t n, int dtype) {
+    return out != in && overlap(out, n, in, n, elem_size(dtype)) ? PN_ERR_ARG : PN_OK;
+}
 
 const char *pn_status_message(int status) {
     switch (status) {
@@ -51,6 +72,7 @@ const char *pn_status_message(int status) {
     case PN_ERR_NOMEM: return "out of memory";
     case PN_ERR_LABEL: return "class label out of range";
     case PN_DIVERGED: return "training diverged: the loss is not finite";
+    case PN_ERR_ALIGN: return "an array is not aligned to its element size";
     default: return "unknown status";
     }
 }
@@ -61,6 +83,7 @@ pn_status pn_act_forward(int act, int dtype, const void *x, void *y, int64_t n, 
     TRY(check_count(dtype, n));
     TRY(need(x, n));
     TRY(need(y, n));
+    TRY(alias_ok(y, x, n, dtype));
     if (n) pn_kernels_for(dtype)->act_fwd[act](x, y, n, alpha);
     return PN_OK;
 }
@@ -73,6 +96,8 @@ pn_status pn_act_backward(int act, int dtype, const void *x, const void *dy, voi
     TRY(need(x, n));
     TRY(need(dy, n));
     TRY(need(dx, n));
+    TRY(alias_ok(dx, x, n, dtype));
+    TRY(alias_ok(dx, dy, n, dtype));
     if (n) pn_kernels_for(dtype)->act_bwd[act](x, dy, dx, n, alpha);
     return PN_OK;
 }
@@ -83,6 +108,7 @@ pn_status pn_softmax(int dtype, int log, const void *x, void *y, int64_t rows, i
     TRY(check_matrix(dtype, rows, cols, &count));
     TRY(need(x, count));
     TRY(need(y, count));
+    TRY(alias_ok(y, x, count, dtype));
     if (count) pn_kernels_for(dtype)->softmax(log != 0, x, y, rows, cols);
     return PN_OK;
 }
@@ -95,7 +121,8 @@ pn_status pn_softmax_backward(int dtype, int log, const void *x, const void *dy,
     TRY(need(x, count));
     TRY(need(dy, count));
     TRY(need(dx, count));
-    if (count && dx == x) return PN_ERR_ARG;
+    if (overlap(dx, count, x, count, elem_size(dtype))) return PN_ERR_ARG;
+    TRY(alias_ok(dx, dy, count, dtype));
     if (count) pn_kernels_for(dtype)->softmax_bwd(log != 0, x, dy, dx, rows, cols);
     return PN_OK;
 }
@@ -116,6 +143,9 @@ pn_status pn_dense_forward(int dtype, const void *x, const void *W, const void *
     int64_t nx, nw, ny;
     TRY(check_dense(dtype, x, W, n, in, out, &nx, &nw, &ny));
     TRY(need(y, ny));
+    if (b) TRY(need(b, out));
+    const size_t es = elem_size(dtype);
+    if (overlap(y, ny, x, nx, es) || overlap(y, ny, W, nw, es) || overlap(y, ny, b, out, es)) return PN_ERR_ARG;
     if (!ny) return PN_OK;
     return pn_kernels_for(dtype)->dense_fwd(x, W, b, y, n, in, out);
 }
@@ -130,6 +160,18 @@ pn_status pn_dense_backward(int dtype, const void *x, const void *W, const void 
     if (!nw) dW = NULL;
     if (!out) db = NULL;
     if (!dx && !dW && !db) return PN_OK;
+    if (dx) TRY(need(dx, nx));
+    if (dW) TRY(need(dW, nw));
+    if (db) TRY(need(db, out));
+    const size_t es = elem_size(dtype);
+    const void *outs[3] = {dx, dW, db}, *ins[3] = {x, W, dy};
+    const int64_t out_n[3] = {nx, nw, out}, in_n[3] = {nx, nw, ny};
+    for (int i = 0; i < 3; i++) {
+        for (int j = 0; j < 3; j++)
+            if (overlap(outs[i], out_n[i], ins[j], in_n[j], es)) return PN_ERR_ARG;
+        for (int j = i + 1; j < 3; j++)
+            if (overlap(outs[i], out_n[i], outs[j], out_n[j], es)) return PN_ERR_ARG;
+    }
     return pn_kernels_for(dtype)->dense_bwd(x, W, dy, dx, dW, db, n, in, out);
 }
 
@@ -153,6 +195,8 @@ pn_status pn_loss_backward(int loss, int dtype, const void *pred, const void *ta
     TRY(need(pred, n));
     TRY(need(target, n));
     TRY(need(grad, n));
+    TRY(alias_ok(grad, pred, n, dtype));
+    TRY(alias_ok(grad, target, n, dtype));
     if (n) pn_kernels_for(dtype)->loss_grad[loss](pred, target, grad, n);
     return PN_OK;
 }
@@ -164,6 +208,8 @@ static pn_status check_xent(int dtype, const void *logits, const int64_t *labels
     if (rows > 0 && classes == 0) return PN_ERR_SIZE;
     if ((labels == NULL) == (target == NULL) && rows > 0) return PN_ERR_ARG;
     TRY(need(logits, *count));
+    if (target) TRY(need(target, *count));
+    if (labels) TRY(need_elems(labels, rows, sizeof(int64_t)));
     if (labels)
         for (int64_t r = 0; r < rows; r++)
             if (labels[r] < 0 || labels[r] >= classes) return PN_ERR_LABEL;
@@ -184,7 +230,10 @@ pn_status pn_cross_entropy_backward(int dtype, const void *logits, const int64_t
     int64_t count;
     TRY(check_xent(dtype, logits, labels, target, rows, classes, &count));
     TRY(need(grad, count));
-    if (target && grad == target && count) return PN_ERR_ARG;
+    if (overlap(grad, count, target, count, elem_size(dtype))) return PN_ERR_ARG;
+    TRY(alias_ok(grad, logits, count, dtype));
+    if (overlap(grad, count * (int64_t)elem_size(dtype), labels, rows * (int64_t)sizeof(int64_t), 1))
+        return PN_ERR_ARG;
     if (rows) pn_kernels_for(dtype)->xent_grad(logits, labels, target, grad, rows, classes);
     return PN_OK;
 }

@@ -89,3 +89,14 @@ const char *pn_build_info(void) {
     return "kernels compiled: " PN_COMPILED_LEVELS;
 #endif
 }
+
+int pn_build_sanitized(void) {
+#if defined(__SANITIZE_ADDRESS__)
+    return 1;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return 1;
+#endif
+#endif
+    return 0;
+}

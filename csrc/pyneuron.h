@@ -8,9 +8,10 @@
  *
  * Conventions
  *  - Every function returns a pn_status; PN_OK (0) means success.
- *  - Arrays are dense, C-contiguous, of the element type named by `dtype`.
- *    Sizes are element counts (int64_t); negative sizes, NULL pointers for a
- *    non-empty array, and sizes whose byte count overflows are rejected.
+ *  - Arrays are dense, C-contiguous, of the element type named by `dtype`,
+ *    and aligned to their element size.  Sizes are element counts
+ *    (int64_t); negative sizes, NULL or misaligned pointers for a non-empty
+ *    array, and sizes whose byte count overflows are rejected.
  *  - Outputs may alias inputs of the same shape (in-place operation) where
  *    the function says so.
  */
@@ -35,7 +36,8 @@ typedef enum pn_status {
     PN_ERR_SIMD = 7,        /* SIMD level unknown or not supported by this CPU */
     PN_ERR_NOMEM = 8,       /* allocation failed */
     PN_ERR_LABEL = 9,       /* a class label is out of range */
-    PN_DIVERGED = 10        /* training stopped: the loss became NaN or inf */
+    PN_DIVERGED = 10,       /* training stopped: the loss became NaN or inf */
+    PN_ERR_ALIGN = 11       /* an array is not aligned to its element size */
 } pn_status;
 
 typedef enum pn_dtype {
@@ -86,6 +88,8 @@ int pn_simd_get(void);
 const char *pn_status_message(int status);
 /* The compiler and the SIMD levels compiled into this build. */
 const char *pn_build_info(void);
+/* Non-zero in a build instrumented with AddressSanitizer. */
+int pn_build_sanitized(void);
 
 /* ---- Activations -------------------------------------------------------- */
 

@@ -361,6 +361,13 @@ static pn_status check_training(const pn_mlp *net, const pn_train_config *c, con
     if (d->n < 1 || d->grid_n < 0 || c->batch_size < 1 || epochs < 0) return PN_ERR_SIZE;
     if (!d->x || (d->grid_n && !d->grid)) return PN_ERR_NULL;
     if (c->loss == PN_TRAIN_XENT ? !d->labels : !d->y) return PN_ERR_NULL;
+    const uintptr_t es = elem_size(net->dtype);
+    const void *typed[] = {net->params, d->x, d->y, d->grid, s->opt_a, s->opt_b, rec->params, rec->predictions};
+    const void *words[] = {d->labels, s->order, rec->epochs, rec->loss, rec->grad_norms, rec->unit_stats};
+    for (size_t i = 0; i < sizeof typed / sizeof *typed; i++)
+        if ((uintptr_t)typed[i] % es) return PN_ERR_ALIGN;
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if ((uintptr_t)words[i] % 8) return PN_ERR_ALIGN;
     if (d->labels)
         for (int64_t i = 0; i < d->n; i++)
             if (d->labels[i] < 0 || d->labels[i] >= net->sizes[net->n_layers]) return PN_ERR_LABEL;
@@ -415,6 +422,9 @@ pn_status pn_mlp_forward(const pn_mlp *net, const void *x, void *y, int64_t n) {
     if (n < 0) return PN_ERR_SIZE;
     if (n == 0) return PN_OK;
     if (!x || !y) return PN_ERR_NULL;
+    if ((uintptr_t)net->params % elem_size(net->dtype) || (uintptr_t)x % elem_size(net->dtype) ||
+        (uintptr_t)y % elem_size(net->dtype))
+        return PN_ERR_ALIGN;
     workspace w;
     if ((st = workspace_alloc(&w, net, n, n, 0, 1)) != PN_OK) return st;
     transpose(net->dtype, x, NULL, n, net->sizes[0], w.xT);

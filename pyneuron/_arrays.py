@@ -4,14 +4,22 @@ Rules (the README's "Inputs and outputs"):
  - array-likes are accepted; float32 and float64 are computed in their own
    precision; integer and boolean input in float64; float16 in float32;
    anything else (complex, object, strings, datetimes) is a TypeError;
- - inputs are made C-contiguous (strided views are copied), so results
-   never depend on the memory layout;
+ - inputs are made C-contiguous and element-aligned (strided and
+   misaligned views are copied), so results never depend on the memory
+   layout;
  - ``out=`` must have exactly the result's dtype and shape and be
-   C-contiguous and writeable, or it is a ValueError.
+   C-contiguous, aligned and writeable, or it is a ValueError; where it
+   overlaps an input other than exactly (in place), the input is copied
+   first, so the result is the one a separate ``out`` would get.
 """
 from __future__ import annotations
 
 import numpy as np
+
+try:
+    from numpy.lib.array_utils import byte_bounds
+except ImportError:  # numpy < 2
+    byte_bounds = np.byte_bounds
 
 from ._core import ffi, lib
 
@@ -21,7 +29,7 @@ F64 = np.dtype(np.float64)
 
 def as_float(x, where: str, name: str = "x") -> np.ndarray:
     """``x`` as a C-contiguous float32/float64 array, converted by the rules."""
-    if type(x) is np.ndarray and (x.dtype is F32 or x.dtype is F64) and x.flags.c_contiguous:
+    if type(x) is np.ndarray and (x.dtype is F32 or x.dtype is F64) and x.flags.c_contiguous and x.flags.aligned:
         return x  # the common case, kept cheap for tiny arrays
     a = np.asarray(x)
     dt = a.dtype
@@ -37,7 +45,7 @@ def as_float(x, where: str, name: str = "x") -> np.ndarray:
             "float64 (integer and boolean input in float64)"
         )
     # Not np.ascontiguousarray: it turns 0-d arrays into 1-d ones.
-    return a if a.flags.c_contiguous else a.copy(order="C")
+    return a if a.flags.c_contiguous and a.flags.aligned else a.copy(order="C")
 
 
 def common(where: str, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -63,9 +71,21 @@ def output(out, shape: tuple, dtype: np.dtype, where: str, name: str = "out") ->
         raise ValueError(f"{where}: {name} has shape {out.shape}, expected {tuple(shape)}")
     if not out.flags.c_contiguous:
         raise ValueError(f"{where}: {name} must be C-contiguous")
+    if not out.flags.aligned:
+        raise ValueError(f"{where}: {name} is not aligned to its {dtype.itemsize}-byte elements")
     if not out.flags.writeable:
         raise ValueError(f"{where}: {name} is read-only")
     return out
+
+
+def apart(out: np.ndarray | None, a: np.ndarray, in_place: bool = True) -> np.ndarray:
+    """``a``, or a copy of it where it overlaps ``out`` -- unless ``out``
+    is exactly ``a`` and the operation may run in place."""
+    if out is None or not np.may_share_memory(out, a):
+        return a
+    if in_place and out.nbytes == a.nbytes and byte_bounds(out) == byte_bounds(a):
+        return a
+    return a.copy()
 
 
 def same_shape(where: str, a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:

@@ -35,11 +35,15 @@ _ACCURACY = (
 def _forward(code: int, alpha: float, x, out, where: str) -> np.ndarray:
     # The checks of A.as_float / A.output, inlined for the common case: on
     # an 8-element array the Python layer costs more than the kernel.
-    if type(x) is np.ndarray and x.flags.c_contiguous and (x.dtype is A.F32 or x.dtype is A.F64):
+    if type(x) is np.ndarray and x.flags.c_contiguous and x.flags.aligned and (x.dtype is A.F32 or x.dtype is A.F64):
         a = x
     else:
         a = A.as_float(x, where)
-    y = np.empty_like(a) if out is None else A.output(out, a.shape, a.dtype, where)
+    if out is None:
+        y = np.empty_like(a)
+    else:
+        y = A.output(out, a.shape, a.dtype, where)
+        a = A.apart(y, a)
     status = lib.pn_act_forward(code, A.dtype_code(a), A.ffi.from_buffer(a), A.ffi.from_buffer(y), a.size, alpha)
     if status:
         check(status, where)
@@ -50,6 +54,7 @@ def _backward(code: int, alpha: float, x, grad, out, where: str) -> np.ndarray:
     a, g = A.common(where, A.as_float(x, where), A.as_float(grad, where, "grad"))
     A.same_shape(where, a, g, "x", "grad")
     dx = A.output(out, a.shape, a.dtype, where)
+    a, g = A.apart(out, a), A.apart(out, g)
     check(lib.pn_act_backward(code, A.dtype_code(a), A.buf(a), A.buf(g), A.buf(dx), a.size, alpha), where)
     return dx
 
@@ -156,6 +161,7 @@ def _softmax(log: int, x, axis: int, out, where: str) -> np.ndarray:
     moved = a.ndim > 0 and ax != a.ndim - 1
     direct = out is not None and not moved
     y = A.output(out, a.shape, a.dtype, where) if direct else np.empty_like(rows_last)
+    rows_last = A.apart(y, rows_last)
     cols = rows_last.shape[-1]
     rows = rows_last.size // cols if cols else 0
     check(lib.pn_softmax(A.dtype_code(a), log, A.buf(rows_last), A.buf(y), rows, cols), where)
@@ -233,6 +239,8 @@ def dense(x, W, b=None, *, out=None) -> np.ndarray:
         if b.shape != (dout,):
             raise ValueError(f"dense: b has shape {b.shape}, expected ({dout},) to match W {W.shape}")
     y = A.output(out, x.shape[:-1] + (dout,), x.dtype, "dense")
+    x, W = A.apart(y, x, in_place=False), A.apart(y, W, in_place=False)
+    b = None if b is None else A.apart(y, b, in_place=False)
     bptr = A.buf(b) if b is not None else A.ffi.NULL
     check(lib.pn_dense_forward(A.dtype_code(x), A.buf(x), A.buf(W), bptr, A.buf(y), n, din, dout), "dense")
     return y
@@ -287,6 +295,7 @@ def _loss_backward(kind: int, pred, target, out, where: str, pred_name: str = "p
     if kind == lib.PN_LOSS_BCE:
         _check_probabilities(p, where)
     g = A.output(out, p.shape, p.dtype, where)
+    p, t = A.apart(out, p), A.apart(out, t)
     check(lib.pn_loss_backward(kind, A.dtype_code(p), A.buf(p), A.buf(t), A.buf(g), p.size), where)
     return g
 
@@ -331,7 +340,9 @@ def binary_cross_entropy_backward(prob, target, *, out=None) -> np.ndarray:
     return _loss_backward(lib.PN_LOSS_BCE, prob, target, out, "binary_cross_entropy_backward", "prob")
 
 
-def _xent_operands(logits, labels, where: str):
+def _xent_operands(logits, labels, where: str, out=None):
+    """Checked operands, C pointers and, for the gradient, its destination
+    (``out`` validated, or a new array): inputs overlapping it are copied."""
     z = A.as_float(logits, where, "logits")
     if z.ndim not in (1, 2):
         raise ValueError(f"{where}: logits must be (n, classes) or (classes,), got shape {z.shape}")
@@ -355,10 +366,14 @@ def _xent_operands(logits, labels, where: str):
             f"{where}: labels have shape {lab.shape}; expected class indices of shape {z.shape[:-1]} "
             f"or probabilities of shape {z.shape} for logits {z.shape}"
         )
+    g = np.empty_like(z) if out is None else A.output(out, z.shape, z.dtype, where)
+    z = A.apart(out, z)
+    t = None if t is None else A.apart(out, t, in_place=False)
+    idx = None if idx is None else A.apart(out, idx, in_place=False)
     rows = z.shape[0] if z.ndim == 2 else 1
     lab_ptr = A.ffi.cast("int64_t *", A.buf(idx)) if idx is not None else A.ffi.NULL
     t_ptr = A.buf(t) if t is not None else A.ffi.NULL
-    return z, rows, z.shape[-1], lab_ptr, t_ptr, (idx, t)
+    return z, rows, z.shape[-1], lab_ptr, t_ptr, g, (idx, t)
 
 
 def cross_entropy(logits, labels):
@@ -368,7 +383,7 @@ def cross_entropy(logits, labels):
     one-hot rows of the logits' shape (n, classes).  Softmax and log are
     fused, so no probability is ever rounded to 0 before the log.
     """
-    z, rows, classes, lab_ptr, t_ptr, _keep = _xent_operands(logits, labels, "cross_entropy")
+    z, rows, classes, lab_ptr, t_ptr, _, _keep = _xent_operands(logits, labels, "cross_entropy")
     result = A.ffi.new("double *")
     check(lib.pn_cross_entropy(A.dtype_code(z), A.buf(z), lab_ptr, t_ptr, rows, classes, result), "cross_entropy")
     return z.dtype.type(result[0])
@@ -377,8 +392,7 @@ def cross_entropy(logits, labels):
 def cross_entropy_backward(logits, labels, *, out=None) -> np.ndarray:
     """dL/dlogits of :func:`cross_entropy`: (softmax(z) sum(t) - t) / n, t the one-hot or target rows."""
     where = "cross_entropy_backward"
-    z, rows, classes, lab_ptr, t_ptr, _keep = _xent_operands(logits, labels, where)
-    g = A.output(out, z.shape, z.dtype, where)
+    z, rows, classes, lab_ptr, t_ptr, g, _keep = _xent_operands(logits, labels, where, out)
     check(lib.pn_cross_entropy_backward(A.dtype_code(z), A.buf(z), lab_ptr, t_ptr, A.buf(g), rows, classes), where)
     return g
 
