@@ -10,10 +10,12 @@ True
 """
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
 import time
 import warnings
-from typing import Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -326,27 +328,29 @@ class Network:
         state.opt_a, state.opt_b, state.order = ptr(opt_a), ptr(opt_b), ptr(order, "int64_t *")
         net, _keep = self._c_net()
 
-        bar = _progress_bar(int(epochs), self.describe()) if progress else None
-        partial, diverged_at = False, None
+        bar, partial, diverged_at = None, False, None
         chunk, started = 64, time.perf_counter()
         try:
-            while state.epoch < epochs:
-                t0 = time.perf_counter()
-                todo = min(chunk, int(epochs) - state.epoch)
-                status = lib.pn_train(net, cfg, data, state, rec, todo)
-                if status == lib.PN_DIVERGED:
-                    diverged_at = int(state.epoch)
-                    warnings.warn(f"fit: training diverged at epoch {diverged_at}: the loss is not finite "
-                                  "(try a smaller learning rate)", RuntimeWarning, stacklevel=2)
-                    break
-                check(status, "fit")
-                if bar:
-                    bar.update(todo)
-                    bar.set_postfix(loss=f"{out['loss'][rec.next - 1]:.3g}", refresh=False)
-                # about 0.1 s per C call: responsive to Ctrl-C, negligible overhead
-                elapsed = time.perf_counter() - t0
-                chunk = int(min(max(chunk * (0.1 / elapsed if elapsed > 0 else 4), 16), chunk * 4))
-        except KeyboardInterrupt:
+            with _interrupt_requests() as interrupted:
+                bar = _progress_bar(int(epochs), self.describe()) if progress else None
+                while state.epoch < epochs and not interrupted():
+                    t0 = time.perf_counter()
+                    todo = min(chunk, int(epochs) - state.epoch)
+                    status = lib.pn_train(net, cfg, data, state, rec, todo)
+                    if status == lib.PN_DIVERGED:
+                        diverged_at = int(state.epoch)
+                        warnings.warn(f"fit: training diverged at epoch {diverged_at}: the loss is not finite "
+                                      "(try a smaller learning rate)", RuntimeWarning, stacklevel=2)
+                        break
+                    check(status, "fit")
+                    if bar:
+                        bar.update(todo)
+                        bar.set_postfix(loss=f"{out['loss'][rec.next - 1]:.3g}", refresh=False)
+                    # about 0.1 s per C call: responsive to Ctrl-C, negligible overhead
+                    elapsed = time.perf_counter() - t0
+                    chunk = int(min(max(chunk * (0.1 / elapsed if elapsed > 0 else 4), 16), chunk * 4))
+                partial = diverged_at is None and state.epoch < epochs  # stopped by Ctrl-C
+        except KeyboardInterrupt:  # raised by Python code in the loop (the progress bar, say)
             partial = True
         finally:
             if bar:
@@ -372,6 +376,27 @@ class Network:
             unit_stats=out["unit_stats"][:recorded], sizes=self.sizes, config=config,
             partial=partial, diverged_at=diverged_at,
         )
+
+
+@contextlib.contextmanager
+def _interrupt_requests() -> Iterator[Callable[[], bool]]:
+    """While training, Ctrl-C sets a flag that the loop reads between C
+    calls instead of raising KeyboardInterrupt wherever Python happens to
+    be -- which could be after the last chunk, losing the recording.  Only
+    Python's default handler is replaced (in the main thread); a handler
+    the user installed stays in charge."""
+    requested = []
+    try:
+        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+            raise ValueError
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: requested.append(signum))
+    except ValueError:  # not the main thread, or not our handler to replace
+        yield lambda: False
+        return
+    try:
+        yield lambda: bool(requested)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _progress_bar(total: int, label: str):

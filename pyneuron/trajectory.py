@@ -32,7 +32,6 @@ import io
 import json
 import os
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -121,6 +120,9 @@ class Trajectory:
         for name, shape in expected.items():
             if actual[name] != shape:
                 raise ValueError(f"trajectory: {name} has shape {actual[name]}, expected {shape}")
+        for name in ("flat_params", "predictions", "grid"):
+            if getattr(self, name).dtype not in (np.float32, np.float64):
+                raise ValueError(f"trajectory: {name} has dtype {getattr(self, name).dtype}, expected float32 or float64")
         if S and np.any(np.diff(self.epochs) <= 0):
             raise ValueError("trajectory: epochs must be strictly increasing")
 
@@ -212,32 +214,43 @@ class Trajectory:
         """Read a file written by :meth:`save`; a truncated, corrupt, foreign
         or newer-format file raises ``ValueError`` saying which."""
         path = os.fspath(path)
+        with open(path, "rb") as f:  # a missing or unreadable file is the OSError it is
+            raw = f.read()
         try:
-            with open(path, "rb") as f:
-                raw = f.read()
             with np.load(io.BytesIO(raw), allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
-        except FileNotFoundError:
-            raise
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
-            raise ValueError(f"{path}: not a readable trajectory file (truncated or corrupt?): {exc}") from None
-        if arrays.get("format", np.array("")).item() != FORMAT_NAME:
-            raise ValueError(f"{path}: not a pyneuron trajectory file")
+        except Exception as exc:  # zipfile, zlib, numpy's header parser: each fails its own way
+            raise ValueError(f"{path}: not a readable trajectory file (truncated or corrupt?): "
+                             f"{type(exc).__name__}: {exc}") from None
+        try:
+            return cls._from_arrays(arrays)
+        except _Refused as exc:
+            raise ValueError(f"{path}: {exc}") from None
+        except (KeyError, ValueError, TypeError, AttributeError, OverflowError) as exc:
+            raise ValueError(f"{path}: inconsistent trajectory file: {type(exc).__name__}: {exc}") from None
+
+    @classmethod
+    def _from_arrays(cls, arrays: dict) -> "Trajectory":
+        if "format" not in arrays or arrays["format"].shape != () or arrays["format"].item() != FORMAT_NAME:
+            raise _Refused("not a pyneuron trajectory file")
         version = int(arrays["format_version"])
         if version > FORMAT_VERSION:
-            raise ValueError(f"{path}: trajectory format version {version} was written by a newer pyneuron "
-                             f"(this one reads up to {FORMAT_VERSION}); upgrade pyneuron")
+            raise _Refused(f"trajectory format version {version} was written by a newer pyneuron "
+                           f"(this one reads up to {FORMAT_VERSION}); upgrade pyneuron")
         required = ("config", "sizes", "epochs", "loss", "params", "predictions", "grid", "grad_norms",
                     "unit_stats", "partial", "diverged_at")
         missing = [k for k in required if k not in arrays]
         if missing:
-            raise ValueError(f"{path}: trajectory file lacks {', '.join(missing)}")
-        try:
-            config = json.loads(arrays["config"].item())
-            diverged = int(arrays["diverged_at"])
-            return cls(epochs=arrays["epochs"], loss=arrays["loss"], flat_params=arrays["params"],
-                       predictions=arrays["predictions"], grid=arrays["grid"], grad_norms=arrays["grad_norms"],
-                       unit_stats=arrays["unit_stats"], sizes=arrays["sizes"].tolist(), config=config,
-                       partial=bool(arrays["partial"]), diverged_at=None if diverged < 0 else diverged)
-        except (ValueError, TypeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{path}: inconsistent trajectory file: {exc}") from None
+            raise _Refused(f"trajectory file lacks {', '.join(missing)}")
+        config = json.loads(arrays["config"].item())
+        if not isinstance(config, dict):
+            raise ValueError(f"config is a JSON {type(config).__name__}, not an object")
+        diverged = int(arrays["diverged_at"])
+        return cls(epochs=arrays["epochs"], loss=arrays["loss"], flat_params=arrays["params"],
+                   predictions=arrays["predictions"], grid=arrays["grid"], grad_norms=arrays["grad_norms"],
+                   unit_stats=arrays["unit_stats"], sizes=arrays["sizes"].tolist(), config=config,
+                   partial=bool(arrays["partial"]), diverged_at=None if diverged < 0 else diverged)
+
+
+class _Refused(Exception):
+    """A file that is readable but not one this version can load (the message says why)."""

@@ -1,9 +1,11 @@
 """The command line, run as a user runs it."""
 import os
+import re
 import subprocess
 import sys
 import tempfile
 
+import numpy as np
 
 from pyneuron import Trajectory
 
@@ -53,3 +55,28 @@ def test_help_and_info():
         assert option in r.stdout
     r = run("info")
     assert r.returncode == 0 and "SIMD levels available: baseline" in r.stdout and "SIMD level in use" in r.stdout
+
+
+def test_ctrl_c_saves_the_partial_run_and_exits_130(tmp_path):
+    import signal
+
+    out = tmp_path / "partial.npz"
+    proc = subprocess.Popen([sys.executable, "-m", "pyneuron", "train", "--epochs", "100000000", "--progress",
+                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=tempfile.gettempdir(), env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    try:
+        bar = ""
+        while not re.search(r"\| *[1-9][\d.]*[kMG]?/", bar):  # the bar counts trained epochs
+            char = proc.stderr.read(1)
+            assert char, f"the run ended before training: {bar}"
+            bar += char
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert stdout.count("\n") == 1 and stdout.startswith("interrupted 1-2-2-1 sigmoid") and str(out) in stdout
+    traj = Trajectory.load(out)
+    assert traj.partial and 0 < traj.config["epochs_run"] < 100_000_000
+    assert traj.epochs[-1] <= traj.config["epochs_run"] and np.isfinite(traj.loss).all()
