@@ -19,7 +19,7 @@ import numpy as np
 try:
     from numpy.lib.array_utils import byte_bounds
 except ImportError:  # numpy < 2
-    byte_bounds = np.byte_bounds
+    byte_bounds = np.byte_bounds  # type: ignore[attr-defined]
 
 from ._core import ffi, lib
 

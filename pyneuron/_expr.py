@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import ast
 import math
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
-FUNCTIONS: dict[str, Callable] = {
+FUNCTIONS: dict[str, Callable[..., Any]] = {
     "exp": np.exp, "log": np.log, "log1p": np.log1p, "expm1": np.expm1, "sqrt": np.sqrt, "abs": np.abs,
     "sin": np.sin, "cos": np.cos, "tan": np.tan, "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan,
     "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "sign": np.sign, "floor": np.floor, "ceil": np.ceil,
@@ -22,9 +22,9 @@ FUNCTIONS: dict[str, Callable] = {
     "min": np.minimum, "max": np.maximum,
 }
 CONSTANTS = {"pi": math.pi, "e": math.e}
-_BINARY = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
+_BINARY: dict[type, Callable[..., Any]] = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
            ast.Pow: np.power, ast.Mod: np.mod}
-_UNARY = {ast.USub: np.negative, ast.UAdd: np.positive}
+_UNARY: dict[type, Callable[..., Any]] = {ast.USub: np.negative, ast.UAdd: np.positive}
 
 
 def compile_expression(text: str) -> Callable[[np.ndarray], np.ndarray]:
@@ -36,7 +36,7 @@ def compile_expression(text: str) -> Callable[[np.ndarray], np.ndarray]:
     except SyntaxError as exc:
         raise ValueError(f"cannot parse expression {text!r}: {exc.msg}") from None
 
-    def build(node) -> Callable[[np.ndarray], np.ndarray]:
+    def build(node: ast.AST) -> Callable[[np.ndarray], Any]:  # an array, or a float for constants
         if isinstance(node, ast.Expression):
             return build(node.body)
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):

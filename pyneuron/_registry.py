@@ -12,7 +12,7 @@ here.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -40,6 +40,9 @@ class Activation:
     numpy: Callable[..., np.ndarray]  # the idiomatic numpy expression
     torch: Callable[..., Any]  # (torch, x, **params) -> tensor
     params: tuple[Param, ...] = ()
+    #: What ``F.<name>(np.array(EXAMPLE_INPUT))`` prints, from the exact
+    #: function (mpmath): the docstring example, run as a doctest.
+    example: str = field(kw_only=True)
 
     def kernel_args(self, params: Mapping[str, Any]) -> tuple[int, float]:
         """(pn_act code, alpha) for these parameter values, validated."""
@@ -60,6 +63,9 @@ class Activation:
         return code, alpha
 
 
+EXAMPLE_INPUT = (-2.0, 0.0, 2.0)
+
+
 def _gelu_numpy(x, approximate="none"):
     # Python float constants: numpy float64 scalars would promote float32 x.
     if approximate == "tanh":
@@ -71,31 +77,40 @@ def _gelu_numpy(x, approximate="none"):
 
 ACTIVATIONS: tuple[Activation, ...] = (
     Activation("identity", lib.PN_ACT_IDENTITY, "x", "1", "(-inf, inf)", 0,
-               lambda x: x.copy(), lambda t, x: x.clone()),
+               lambda x: x.copy(), lambda t, x: x.clone(),
+               example="array([-2.,  0.,  2.])"),
     Activation("sigmoid", lib.PN_ACT_SIGMOID, "1 / (1 + exp(-x))", "s(x) (1 - s(x))", "(0, 1)", 4,
-               lambda x: 1 / (1 + np.exp(-x)), lambda t, x: t.sigmoid(x)),
+               lambda x: 1 / (1 + np.exp(-x)), lambda t, x: t.sigmoid(x),
+               example="array([0.11920292, 0.5       , 0.88079708])"),
     Activation("tanh", lib.PN_ACT_TANH, "(e^x - e^-x) / (e^x + e^-x)", "1 - tanh(x)^2", "(-1, 1)", 4,
-               lambda x: np.tanh(x), lambda t, x: t.tanh(x)),
+               lambda x: np.tanh(x), lambda t, x: t.tanh(x),
+               example="array([-0.96402758,  0.        ,  0.96402758])"),
     Activation("relu", lib.PN_ACT_RELU, "max(x, 0)", "1 if x > 0 else 0", "[0, inf)", 0,
-               lambda x: np.maximum(x, 0), lambda t, x: t.relu(x)),
+               lambda x: np.maximum(x, 0), lambda t, x: t.relu(x),
+               example="array([0., 0., 2.])"),
     Activation("leaky_relu", lib.PN_ACT_LEAKY_RELU, "x if x > 0 else alpha x", "1 if x > 0 else alpha",
                "(-inf, inf)", 0,
                lambda x, alpha=0.01: np.where(x > 0, x, alpha * x),
                lambda t, x, alpha=0.01: t.nn.functional.leaky_relu(x, alpha),
-               (Param("alpha", 0.01),)),
+               (Param("alpha", 0.01),),
+               example="array([-0.02,  0.  ,  2.  ])"),
     Activation("elu", lib.PN_ACT_ELU, "x if x > 0 else alpha (e^x - 1)", "1 if x > 0 else alpha e^x",
                "(-alpha, inf)", 4,
                lambda x, alpha=1.0: np.where(x > 0, x, alpha * np.expm1(x)),
                lambda t, x, alpha=1.0: t.nn.functional.elu(x, alpha),
-               (Param("alpha", 1.0),)),
+               (Param("alpha", 1.0),),
+               example="array([-0.86466472,  0.        ,  2.        ])"),
     Activation("gelu", lib.PN_ACT_GELU, "x Phi(x) = x/2 (1 + erf(x / sqrt 2))", "Phi(x) + x phi(x)",
                "[-0.17, inf)", 4, _gelu_numpy,
                lambda t, x, approximate="none": t.nn.functional.gelu(x, approximate=approximate),
-               (Param("approximate", "none", {"none": lib.PN_ACT_GELU, "tanh": lib.PN_ACT_GELU_TANH}),)),
+               (Param("approximate", "none", {"none": lib.PN_ACT_GELU, "tanh": lib.PN_ACT_GELU_TANH}),),
+               example="array([-0.04550026,  0.        ,  1.95449974])"),
     Activation("silu", lib.PN_ACT_SILU, "x / (1 + exp(-x))", "s(x) (1 + x (1 - s(x)))", "[-0.28, inf)", 4,
-               lambda x: x / (1 + np.exp(-x)), lambda t, x: t.nn.functional.silu(x)),
+               lambda x: x / (1 + np.exp(-x)), lambda t, x: t.nn.functional.silu(x),
+               example="array([-0.23840584,  0.        ,  1.76159416])"),
     Activation("softplus", lib.PN_ACT_SOFTPLUS, "log(1 + exp(x))", "sigmoid(x)", "(0, inf)", 4,
-               lambda x: np.logaddexp(0, x), lambda t, x: t.nn.functional.softplus(x)),
+               lambda x: np.logaddexp(0, x), lambda t, x: t.nn.functional.softplus(x),
+               example="array([0.12692801, 0.69314718, 2.12692801])"),
 )
 
 BY_NAME: dict[str, Activation] = {a.name: a for a in ACTIVATIONS}

@@ -10,14 +10,27 @@ Classification (TensorFlow Playground's generators, points in about
 Regression on the plane: :func:`plane`, :func:`multi_gauss`.  Each takes
 ``(n=500, noise=0.0, seed=0)``, noise in [0, 1] (the playground offers
 0 to 0.5), and returns X (n, 2) and y (n, 1).
+
+>>> import numpy as np
+>>> from pyneuron import datasets
+>>> x, y = datasets.circle(n=200, seed=0)
+>>> x.shape, y.shape, np.unique(y).tolist()
+((200, 2), (200, 1), [0.0, 1.0])
+>>> x, y = datasets.function("exp(-5*x)", n=3)
+>>> y.ravel()
+array([1.        , 0.082085  , 0.00673795])
 """
 from __future__ import annotations
 
 from typing import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._expr import compile_expression
+
+#: x (n, inputs) and y (n, 1), float64.
+Data = tuple[np.ndarray, np.ndarray]
 
 __all__ = ["exp_decay", "function", "circle", "xor", "gauss", "spiral", "linear", "plane", "multi_gauss",
            "CLASSIFICATION", "REGRESSION_2D"]
@@ -39,7 +52,8 @@ def _check_range(x_range, where: str) -> tuple[float, float]:
     return lo, hi
 
 
-def function(fn_or_expr: str | Callable, n: int = 256, x_range=(0.0, 1.0)):
+def function(fn_or_expr: str | Callable[[np.ndarray], ArrayLike], n: int = 256,
+             x_range: tuple[float, float] = (0.0, 1.0)) -> Data:
     """x: n points evenly spaced over ``x_range`` (n, 1); y = f(x) (n, 1).
 
     ``fn_or_expr``: an expression in x such as ``"exp(-5*x)"`` or
@@ -60,7 +74,7 @@ def function(fn_or_expr: str | Callable, n: int = 256, x_range=(0.0, 1.0)):
     return x.reshape(-1, 1), y.reshape(-1, 1)
 
 
-def exp_decay(n: int = 256, rate: float = 5.0, x_range=(0.0, 1.0)):
+def exp_decay(n: int = 256, rate: float = 5.0, x_range: tuple[float, float] = (0.0, 1.0)) -> Data:
     """The headline target: x (n, 1) evenly spaced, y = e^(-rate x) (n, 1)."""
     rate = float(rate)
     return function(lambda x: np.exp(-rate * x), n, x_range)
@@ -80,7 +94,7 @@ def _labels(positive) -> np.ndarray:
     return np.asarray(positive, dtype=np.float64).reshape(-1, 1)
 
 
-def circle(n: int = 500, noise: float = 0.0, seed: int = 0):
+def circle(n: int = 500, noise: float = 0.0, seed: int = 0) -> Data:
     """A disc of one class (radius < 2.5) inside a ring of the other (3.5 .. 5)."""
     n, noise, rng = _setup(n, noise, seed, "circle")
     radius = 5.0
@@ -92,7 +106,7 @@ def circle(n: int = 500, noise: float = 0.0, seed: int = 0):
     return pts, _labels(np.hypot(pts[:, 0], pts[:, 1]) < 0.5 * radius)
 
 
-def xor(n: int = 500, noise: float = 0.0, seed: int = 0):
+def xor(n: int = 500, noise: float = 0.0, seed: int = 0) -> Data:
     """Four quadrants: class 1 where x and y have the same sign."""
     n, noise, rng = _setup(n, noise, seed, "xor")
     pts = rng.uniform(-5, 5, (n, 2))
@@ -101,7 +115,7 @@ def xor(n: int = 500, noise: float = 0.0, seed: int = 0):
     return pts, _labels(pts[:, 0] * pts[:, 1] >= 0)
 
 
-def gauss(n: int = 500, noise: float = 0.0, seed: int = 0):
+def gauss(n: int = 500, noise: float = 0.0, seed: int = 0) -> Data:
     """Two Gaussian clusters around (2, 2) and (-2, -2); noise widens them."""
     n, noise, rng = _setup(n, noise, seed, "gauss")
     std = np.sqrt(0.5 + 7.0 * min(noise, 0.5))  # variance 0.5 .. 4 over noise 0 .. 0.5
@@ -110,7 +124,7 @@ def gauss(n: int = 500, noise: float = 0.0, seed: int = 0):
     return pts, _labels(np.arange(n) < half)
 
 
-def spiral(n: int = 500, noise: float = 0.0, seed: int = 0):
+def spiral(n: int = 500, noise: float = 0.0, seed: int = 0) -> Data:
     """Two interleaved spirals."""
     n, noise, rng = _setup(n, noise, seed, "spiral")
     half = n // 2
@@ -123,7 +137,7 @@ def spiral(n: int = 500, noise: float = 0.0, seed: int = 0):
     return np.concatenate(parts), _labels(np.arange(n) < half)
 
 
-def linear(n: int = 500, noise: float = 0.0, seed: int = 0):
+def linear(n: int = 500, noise: float = 0.0, seed: int = 0) -> Data:
     """Uniform points split by the line x + y = 0 (separable when noise is 0)."""
     n, noise, rng = _setup(n, noise, seed, "linear")
     pts = rng.uniform(-5, 5, (n, 2))
@@ -131,7 +145,7 @@ def linear(n: int = 500, noise: float = 0.0, seed: int = 0):
     return pts, _labels(pts[:, 0] + pts[:, 1] > rng.normal(0, 2.0 * noise, n))
 
 
-def plane(n: int = 500, noise: float = 0.0, seed: int = 0):
+def plane(n: int = 500, noise: float = 0.0, seed: int = 0) -> Data:
     """Regression: y = (x1 + x2) / 10 over [-6, 6]^2."""
     n, noise, rng = _setup(n, noise, seed, "plane")
     pts = rng.uniform(-6, 6, (n, 2))
@@ -142,7 +156,7 @@ def plane(n: int = 500, noise: float = 0.0, seed: int = 0):
 _GAUSSIANS = [(-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1)]
 
 
-def multi_gauss(n: int = 500, noise: float = 0.0, seed: int = 0):
+def multi_gauss(n: int = 500, noise: float = 0.0, seed: int = 0) -> Data:
     """Regression: six signed bumps, y = sum of sign * max(0, 1 - distance / 2)."""
     n, noise, rng = _setup(n, noise, seed, "multi_gauss")
     pts = rng.uniform(-6, 6, (n, 2))

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _arrays as A
 from ._core import check, lib
-from ._registry import ACTIVATIONS, Activation
+from ._registry import ACTIVATIONS, EXAMPLE_INPUT, Activation
 
 __all__: list[str] = []
 
@@ -84,6 +84,8 @@ def _docstring(spec: Activation, backward: bool) -> str:
         f"``{spec.name}(x{params}, *, out=None)``: x of any shape; float32 and float64 are "
         "computed in their own precision, integers in float64.  ``out`` (same shape and dtype, "
         "C-contiguous, writeable) receives the result; it may be x itself.\n\n" + accuracy
+        + f"\n\n>>> import numpy as np, pyneuron.functional as F\n"
+        f">>> F.{spec.name}(np.array({list(EXAMPLE_INPUT)}))\n{spec.example}\n"
     )
 
 
@@ -187,12 +189,25 @@ def softmax(x, axis: int = -1, *, out=None) -> np.ndarray:
     Subtracting the row maximum first keeps every exponent <= 0, so large
     logits never overflow.  A row holding NaN gives NaN; a row holding +inf
     gives NaN, as the float64 numpy formula does.
+
+    >>> import numpy as np, pyneuron.functional as F
+    >>> F.softmax(np.log([[1.0, 2.0, 5.0]]))
+    array([[0.125, 0.25 , 0.625]])
+    >>> F.softmax(np.array([1000.0, 1000.0]))
+    array([0.5, 0.5])
     """
     return _softmax(0, x, axis, out, "softmax")
 
 
 def log_softmax(x, axis: int = -1, *, out=None) -> np.ndarray:
-    """log_softmax(x)_i = x_i - max x - log(sum_j exp(x_j - max x)) along ``axis``."""
+    """log_softmax(x)_i = x_i - max x - log(sum_j exp(x_j - max x)) along ``axis``.
+
+    Never takes the log of a rounded-to-zero probability:
+
+    >>> import numpy as np, pyneuron.functional as F
+    >>> F.log_softmax(np.array([0.0, -800.0]))
+    array([   0., -800.])
+    """
     return _softmax(1, x, axis, out, "log_softmax")
 
 
@@ -228,6 +243,10 @@ def dense(x, W, b=None, *, out=None) -> np.ndarray:
     """y = x @ W + b: x (n, in) or (in,), W (in, out), b (out,) or None.
 
     The matrix product runs on pyneuron's own register-blocked SIMD GEMM.
+
+    >>> import numpy as np, pyneuron.functional as F
+    >>> F.dense(np.array([[1.0, 2.0]]), np.array([[1.0], [3.0]]), np.array([0.5]))
+    array([[7.5]])
     """
     x, W = _dense_operands(x, W, "dense")
     arrays = (x, W) if b is None else (x, W, A.as_float(b, "dense", "b"))
@@ -306,7 +325,12 @@ def _check_probabilities(p: np.ndarray, where: str) -> None:
 
 
 def mse(pred, target):
-    """Mean squared error, mean((pred - target)^2) over all elements (same shapes)."""
+    """Mean squared error, mean((pred - target)^2) over all elements (same shapes).
+
+    >>> import pyneuron.functional as F
+    >>> float(F.mse([1.0, 2.0], [1.0, 4.0]))
+    2.0
+    """
     return _loss(lib.PN_LOSS_MSE, pred, target, "mse")
 
 
@@ -320,6 +344,12 @@ def binary_cross_entropy_with_logits(logits, target):
 
     Computed stably from the logits, max(z, 0) - z t + log(1 + exp(-|z|)):
     no overflow and no log(0) for any logit.
+
+    >>> import pyneuron.functional as F
+    >>> round(float(F.binary_cross_entropy_with_logits([0.0], [1.0])), 12)   # log 2
+    0.69314718056
+    >>> float(F.binary_cross_entropy_with_logits([-1000.0], [1.0]))
+    1000.0
     """
     return _loss(lib.PN_LOSS_BCE_LOGITS, logits, target, "binary_cross_entropy_with_logits", "logits")
 
@@ -331,7 +361,14 @@ def binary_cross_entropy_with_logits_backward(logits, target, *, out=None) -> np
 
 
 def binary_cross_entropy(prob, target):
-    """Mean binary cross-entropy of probabilities in [0, 1]; logs clamped at -100 as in PyTorch."""
+    """Mean binary cross-entropy of probabilities in [0, 1]; logs clamped at -100 as in PyTorch.
+
+    >>> import pyneuron.functional as F
+    >>> round(float(F.binary_cross_entropy([0.5], [1.0])), 12)   # -log(1/2)
+    0.69314718056
+    >>> float(F.binary_cross_entropy([0.0], [1.0]))
+    100.0
+    """
     return _loss(lib.PN_LOSS_BCE, prob, target, "binary_cross_entropy", "prob")
 
 
@@ -382,6 +419,10 @@ def cross_entropy(logits, labels):
     ``labels``: class indices (n,) of an integer dtype, or probabilities /
     one-hot rows of the logits' shape (n, classes).  Softmax and log are
     fused, so no probability is ever rounded to 0 before the log.
+
+    >>> import numpy as np, pyneuron.functional as F
+    >>> round(float(F.cross_entropy(np.log([[1.0, 1.0, 2.0]]), [2])), 12)   # -log(2/4)
+    0.69314718056
     """
     z, rows, classes, lab_ptr, t_ptr, _, _keep = _xent_operands(logits, labels, "cross_entropy")
     result = A.ffi.new("double *")

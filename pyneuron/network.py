@@ -15,9 +15,10 @@ import math
 import signal
 import time
 import warnings
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from . import _arrays as A
 from ._core import check, ffi, lib, simd_level
@@ -81,8 +82,9 @@ class Network:
       ReLU-like hidden units, xavier otherwise.  Seeded by ``seed``.
     """
 
-    def __init__(self, layers: Sequence[int], activation="sigmoid", output_activation: str = "identity",
-                 init: str | None = None, seed: int = 0, dtype=np.float64, alpha=None):
+    def __init__(self, layers: Sequence[int], activation: str | Sequence[str] = "sigmoid",
+                 output_activation: str = "identity", init: str | None = None, seed: int = 0,
+                 dtype: DTypeLike = np.float64, alpha: float | Sequence[float | None] | None = None):
         sizes = list(layers) if isinstance(layers, (list, tuple)) else None
         if sizes is None or len(sizes) < 2 or not all(
                 isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in sizes):
@@ -188,7 +190,7 @@ class Network:
             raise ValueError(f"{where}: {name} contains NaN or inf")
         return np.ascontiguousarray(a, dtype=self.dtype)
 
-    def predict(self, x) -> np.ndarray:
+    def predict(self, x: ArrayLike) -> np.ndarray:
         """The network's output (n, outputs) for inputs x (n, inputs); forward pass in C."""
         xs = self._inputs(x, "predict")
         y = np.empty((xs.shape[0], self.n_outputs), self.dtype)
@@ -204,7 +206,7 @@ class Network:
                             for l in self.layers[:-1]))
         return "-".join(map(str, self.sizes)) + " " + ("/".join(hidden) or "no hidden layer")
 
-    def config(self) -> dict:
+    def config(self) -> dict[str, Any]:
         return {"layers": self.sizes, "activations": self.activations, "alphas": self.alphas,
                 "output_activation": self.output_activation, "init": self.init, "seed": self.seed,
                 "dtype": self.dtype.name}
@@ -238,8 +240,9 @@ class Network:
             raise ValueError("fit: bce targets must lie in [0, 1]")
         return np.ascontiguousarray(t, dtype=self.dtype), None
 
-    def fit(self, x, y, loss: str = "mse", optimizer=None, epochs: int = 10_000, batch_size: int | None = None,
-            shuffle: bool = True, seed: int = 0, snapshots: int = 300, schedule="log", grid=None,
+    def fit(self, x: ArrayLike, y: ArrayLike, loss: str = "mse", optimizer: SGD | Adam | None = None,
+            epochs: int = 10_000, batch_size: int | None = None, shuffle: bool = True, seed: int = 0,
+            snapshots: int = 300, schedule: str | ArrayLike = "log", grid: ArrayLike | None = None,
             progress: bool = False) -> Trajectory:
         """Train in C and return the recorded :class:`Trajectory`.
 

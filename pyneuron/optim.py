@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from ._core import lib
 
@@ -49,7 +50,7 @@ class SGD:
 
     code = lib.PN_OPT_SGD
 
-    def config(self) -> dict:
+    def config(self) -> dict[str, Any]:
         return {"name": "sgd", **asdict(self)}
 
 
@@ -63,7 +64,7 @@ class Adam:
     """
 
     lr: float = 0.001
-    betas: tuple = (0.9, 0.999)
+    betas: tuple[float, float] = (0.9, 0.999)
     eps: float = 1e-8
     weight_decay: float = 0.0
 
@@ -78,7 +79,7 @@ class Adam:
 
     code = lib.PN_OPT_ADAM
 
-    def config(self) -> dict:
+    def config(self) -> dict[str, Any]:
         return {"name": "adam", "lr": self.lr, "betas": list(self.betas), "eps": self.eps,
                 "weight_decay": self.weight_decay}
 

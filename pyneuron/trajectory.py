@@ -33,9 +33,12 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+PathLike = Union[str, "os.PathLike[str]"]
 
 __all__ = ["Trajectory", "Snapshot", "FORMAT_VERSION", "schedule_epochs"]
 
@@ -43,7 +46,7 @@ FORMAT_NAME = "pyneuron-trajectory"
 FORMAT_VERSION = 1
 
 
-def schedule_epochs(schedule, epochs: int, snapshots: int) -> np.ndarray:
+def schedule_epochs(schedule: str | ArrayLike, epochs: int, snapshots: int) -> np.ndarray:
     """The epochs to record: ``"log"``, ``"linear"`` or explicit; 0 and
     ``epochs`` are always included by the named schedules."""
     if isinstance(schedule, str):
@@ -75,7 +78,7 @@ class Snapshot:
 
     epoch: float
     loss: float
-    params: list  # per layer {"W": (in, out), "b": (out,)}
+    params: list[dict[str, np.ndarray]]  # per layer {"W": (in, out), "b": (out,)}
     predictions: np.ndarray
     grad_norms: np.ndarray
     unit_stats: np.ndarray
@@ -89,10 +92,23 @@ class Trajectory:
     ``predictions`` (S, G, outputs), ``grid`` (G, inputs), ``grad_norms``
     (S, L), ``unit_stats`` (S, L, 2), ``config`` (dict), ``partial``,
     ``diverged_at`` (epoch or None).
+
+    >>> import os, tempfile, pyneuron
+    >>> x, y = pyneuron.datasets.exp_decay(n=64)
+    >>> traj = pyneuron.Network([1, 2, 1]).fit(x, y, epochs=100, snapshots=5, schedule="linear")
+    >>> traj.epochs.tolist()
+    [0, 25, 50, 75, 100]
+    >>> traj.at(62.5).epoch
+    62.5
+    >>> path = os.path.join(tempfile.mkdtemp(), "run.npz")
+    >>> traj.save(path)
+    >>> pyneuron.Trajectory.load(path).loss.tolist() == traj.loss.tolist()
+    True
     """
 
-    def __init__(self, *, epochs, loss, flat_params, predictions, grid, grad_norms, unit_stats,
-                 sizes: Sequence[int], config: dict, partial: bool = False, diverged_at: int | None = None):
+    def __init__(self, *, epochs: ArrayLike, loss: ArrayLike, flat_params: ArrayLike, predictions: ArrayLike,
+                 grid: ArrayLike, grad_norms: ArrayLike, unit_stats: ArrayLike, sizes: Sequence[int],
+                 config: dict[str, Any], partial: bool = False, diverged_at: int | None = None):
         self.epochs = np.asarray(epochs, np.int64)
         self.loss = np.asarray(loss, np.float64)
         self.flat_params = np.asarray(flat_params)
@@ -129,7 +145,7 @@ class Trajectory:
     # ------------------------------------------------------------ views
 
     @property
-    def params(self) -> list[dict]:
+    def params(self) -> list[dict[str, np.ndarray]]:
         out, offset = [], 0
         for i, o in zip(self.sizes[:-1], self.sizes[1:]):
             W = self.flat_params[:, offset:offset + i * o].reshape(-1, i, o)
@@ -182,12 +198,12 @@ class Trajectory:
 
     # ------------------------------------------------------------- files
 
-    def save(self, path) -> None:
+    def save(self, path: PathLike) -> None:
         """Write one ``.npz`` file, atomically: the data goes to a temporary
         file beside ``path`` that replaces it only once complete and synced,
         so a crash never leaves a half-written file under ``path``."""
         path = os.fspath(path)
-        arrays = {
+        arrays: dict[str, Any] = {
             "format": np.array(FORMAT_NAME), "format_version": np.array(FORMAT_VERSION),
             "config": np.array(json.dumps(self.config)), "sizes": np.array(self.sizes, np.int64),
             "epochs": self.epochs, "loss": self.loss, "params": self.flat_params, "predictions": self.predictions,
@@ -210,7 +226,7 @@ class Trajectory:
             raise
 
     @classmethod
-    def load(cls, path) -> "Trajectory":
+    def load(cls, path: PathLike) -> "Trajectory":
         """Read a file written by :meth:`save`; a truncated, corrupt, foreign
         or newer-format file raises ``ValueError`` saying which."""
         path = os.fspath(path)
@@ -230,7 +246,7 @@ class Trajectory:
             raise ValueError(f"{path}: inconsistent trajectory file: {type(exc).__name__}: {exc}") from None
 
     @classmethod
-    def _from_arrays(cls, arrays: dict) -> "Trajectory":
+    def _from_arrays(cls, arrays: dict[str, np.ndarray]) -> "Trajectory":
         if "format" not in arrays or arrays["format"].shape != () or arrays["format"].item() != FORMAT_NAME:
             raise _Refused("not a pyneuron trajectory file")
         version = int(arrays["format_version"])
