@@ -11,8 +11,10 @@ here.
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -114,3 +116,16 @@ ACTIVATIONS: tuple[Activation, ...] = (
 )
 
 BY_NAME: dict[str, Activation] = {a.name: a for a in ACTIVATIONS}
+
+
+def measured_accuracy() -> dict[str, Any]:
+    """What tools/ulp_sweep.py measured over every finite float32, per row
+    and SIMD level (the table of docs/accuracy.md), shipped in the package."""
+    return json.loads(resources.files(__package__).joinpath("accuracy.json").read_text())
+
+
+def case_label(name: str, params: Mapping[str, Any]) -> str:
+    """``gelu`` or ``gelu(approximate=tanh)``: a row and its non-default parameters."""
+    spec = BY_NAME[name]
+    changed = [f"{k}={v}" for k, v in params.items() if v != next(p.default for p in spec.params if p.name == k)]
+    return name + (f"({', '.join(changed)})" if changed else "")

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import __version__, datasets
 from ._core import LEVELS, ffi, lib, simd_level, simd_levels
+from ._registry import case_label, measured_accuracy
 from .network import ACTIVATION_NAMES, INITS, Network
 from .optim import SGD, Adam
 
@@ -134,8 +135,23 @@ def _info() -> int:
     print(f"SIMD level in use: {simd_level()}" + (f" (PYNEURON_SIMD={os.environ['PYNEURON_SIMD']})"
                                                   if os.environ.get("PYNEURON_SIMD") else ""))
     print(f"build: {build}")
+    print(f"sanitizer build: {'yes (AddressSanitizer)' if lib.pn_build_sanitized() else 'no'}")
     print(f"numpy {np.__version__}; python {sys.version.split()[0]}")
+    _print_accuracy()
     return 0
+
+
+def _print_accuracy() -> None:
+    acc = measured_accuracy()
+    levels = acc["levels"]
+    swept = "every finite float32" if acc["stride"] == 1 else f"every {acc['stride']}th finite float32"
+    print(f"accuracy: max ulp error of the float32 kernels on normal outputs, over {swept} "
+          f"({acc['inputs']:,} inputs; {acc['cpu']}, {acc['date']}; docs/accuracy.md):")
+    labels = [case_label(row["name"], row["params"]) for row in acc["rows"]]
+    width = max(map(len, labels))
+    print(f"  {'':{width}}  bound  " + "  ".join(f"{lv:>8}" for lv in levels))
+    for label, row in zip(labels, acc["rows"]):
+        print(f"  {label:{width}}  {row['bound']:>5}  " + "  ".join(f"{row['max_ulp'][lv]:>8}" for lv in levels))
 
 
 def main(argv=None) -> int:

@@ -55,6 +55,21 @@ def test_help_and_info():
         assert option in r.stdout
     r = run("info")
     assert r.returncode == 0 and "SIMD levels available: baseline" in r.stdout and "SIMD level in use" in r.stdout
+    assert "sanitizer build: " in r.stdout
+
+
+def test_info_prints_the_measured_accuracy_of_every_registry_row():
+    from pyneuron._registry import ACTIVATIONS, measured_accuracy
+
+    lines = run("info").stdout.splitlines()
+    table = lines[lines.index(next(l for l in lines if l.startswith("accuracy: "))) + 2:]
+    rows = {line.split()[0]: line.split()[1:] for line in table}
+    acc = measured_accuracy()
+    assert {row["name"] for row in acc["rows"]} == {spec.name for spec in ACTIVATIONS}
+    for spec in ACTIVATIONS:
+        bound, *measured = rows[spec.name]
+        assert int(bound) == spec.ulp_bound and len(measured) == len(acc["levels"])
+        assert all(int(m) <= spec.ulp_bound for m in measured), (spec.name, measured)
 
 
 def test_ctrl_c_saves_the_partial_run_and_exits_130(tmp_path):
