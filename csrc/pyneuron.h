@@ -230,10 +230,11 @@ typedef struct pn_recording {
 int64_t pn_mlp_param_count(const pn_mlp *net);
 
 /* Train for `epochs` more epochs, recording every snapshot due on the way
- * (including one at the current epoch before the first update).  If an
- * epoch's loss is not finite, training stops after that epoch: the state it
- * led to is recorded as the next snapshot (whatever epoch was scheduled
- * there) and PN_DIVERGED is returned, state->epoch telling where. */
+ * (including one at the current epoch before the first update).  Training
+ * diverges when a recorded snapshot's loss is not finite, or an epoch's
+ * own loss is not: it then stops, the state reached is the last snapshot
+ * (recorded in the next slot, whatever epoch was scheduled there, unless
+ * just recorded), and PN_DIVERGED is returned, state->epoch telling where. */
 pn_status pn_train(const pn_mlp *net, const pn_train_config *config, const pn_train_data *data,
                    pn_train_state *state, pn_recording *rec, int64_t epochs);
 

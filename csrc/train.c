@@ -401,6 +401,10 @@ pn_status pn_train(const pn_mlp *net, const pn_train_config *c, const pn_train_d
                 goto done;
             }
             if ((st = record(net, k, c, d, rec, &w, &loss)) != PN_OK) goto done;
+            if (!isfinite(loss)) { /* no use training on from a state whose loss is not finite */
+                st = PN_DIVERGED;
+                goto done;
+            }
         }
         if (s->epoch >= stop) break;
         if ((st = run_epoch(net, k, c, d, s, &w, &loss)) != PN_OK) goto done;

@@ -117,11 +117,15 @@ def test_float32_networks_train(simd):
     assert traj.loss[-1] < 0.05 * traj.loss[0]
 
 
-def test_divergence_is_detected_and_recorded():
+@pytest.mark.parametrize("layers,activation,scale,lr,snapshots", [
+    ([1, 8, 8, 1], "relu", 1e3, 50.0, 50),      # sparse snapshots: found by an epoch's own loss
+    ([1, 2, 2, 1], "sigmoid", 1.0, 200.0, 300),  # every early epoch recorded: found by a snapshot's
+])
+def test_divergence_is_detected_and_recorded(layers, activation, scale, lr, snapshots):
     x, y = datasets.exp_decay()
-    net = pyneuron.Network([1, 8, 8, 1], activation="relu")
+    net = pyneuron.Network(layers, activation=activation)
     with pytest.warns(RuntimeWarning, match="diverged at epoch"):
-        traj = net.fit(x, y * 1e3, optimizer=pyneuron.SGD(lr=50.0), epochs=1000, snapshots=50)
+        traj = net.fit(x, y * scale, optimizer=pyneuron.SGD(lr=lr), epochs=1000, snapshots=snapshots)
     assert traj.diverged_at is not None and traj.diverged_at < 1000
     assert traj.epochs[-1] == traj.diverged_at
     assert not np.isfinite(traj.loss[-1]) and np.isfinite(traj.loss[:-1]).all()
