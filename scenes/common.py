@@ -216,6 +216,18 @@ def replay(traj: pyneuron.Trajectory, params: list[dict], x: np.ndarray) -> list
     return layers
 
 
+def finite_part(traj: pyneuron.Trajectory) -> pyneuron.Trajectory:
+    """A diverged run up to its last snapshot with a finite loss (what can
+    be drawn), still carrying ``diverged_at``; other runs as they are."""
+    if traj.diverged_at is None:
+        return traj
+    k = int(np.isfinite(traj.loss).sum())  # only the last snapshot of a diverged run is not finite
+    return pyneuron.Trajectory(epochs=traj.epochs[:k], loss=traj.loss[:k], flat_params=traj.flat_params[:k],
+                               predictions=traj.predictions[:k], grid=traj.grid, grad_norms=traj.grad_norms[:k],
+                               unit_stats=traj.unit_stats[:k], sizes=traj.sizes, config=traj.config,
+                               partial=traj.partial, diverged_at=traj.diverged_at)
+
+
 def epoch_and_loss(state) -> str:
     """The readout of a playhead's state: 'epoch   315   loss 0.0069'."""
     return f"epoch {int(round(state.epoch)):>5,}   loss {state.loss:.4f}"
@@ -345,11 +357,11 @@ class LossChart(VGroup):
         logs = np.concatenate([np.log10(t.loss[t.loss > 0]) for t in trajs])
         self.lo, hi = np.floor(logs.min()), np.ceil(logs.max())
         # y is log10(loss) - lo, so that the x axis sits at the bottom
-        self.axes = Axes(x_range=[0, np.log10(last + 1), 1], y_range=[0, hi - self.lo, 1], x_length=width,
+        fits = max(2, int(height / 0.35) + 1)  # labels that fit without touching
+        step = max(1, int(np.ceil((hi - self.lo) / (fits - 1))))  # decades per tick and label
+        self.axes = Axes(x_range=[0, np.log10(last + 1), 1], y_range=[0, hi - self.lo, step], x_length=width,
                          y_length=height, axis_config={"color": MUTED, "stroke_width": 2}, tips=False)
         labels = VGroup()
-        fits = max(2, int(height / 0.35) + 1)  # labels that fit without touching
-        step = max(1, int(np.ceil((hi - self.lo) / (fits - 1))))
         for p in range(int(hi), int(self.lo) - 1, -step):
             labels.add(text(f"10{superscript(p)}", font_size, MUTED).next_to(self.axes.c2p(0, p - self.lo), LEFT, 0.1))
         for p in range(0, int(np.log10(last + 1)) + 1):
@@ -377,5 +389,5 @@ def weight_scale(traj: pyneuron.Trajectory) -> float:
 
 __all__ = ["BACKGROUND", "TEXT", "MUTED", "TARGET", "POSITIVE", "NEGATIVE", "RUN_COLORS", "FONT", "LABELS",
            "FORMULAS", "MONO", "text", "Label", "GlyphReadout", "sci", "superscript", "load_config", "cached",
-           "optimizer", "train_1d", "replay", "epoch_and_loss", "Playhead", "Caption", "title_card", "to_points",
+           "optimizer", "train_1d", "replay", "finite_part", "epoch_and_loss", "Playhead", "Caption", "title_card", "to_points",
            "polyline", "follow_curve", "NetworkDiagram", "LossChart", "weight_scale", "UP", "DOWN", "LEFT", "RIGHT"]

@@ -19,8 +19,8 @@ from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedVMobject, Dot, Fad
                    ValueTracker, VGroup, linear)
 
 from common import (FORMULAS, LABELS, MUTED, NEGATIVE, POSITIVE, RUN_COLORS, TARGET, TEXT, Caption, GlyphReadout,
-                    Label, LossChart, NetworkDiagram, Playhead, follow_curve, load_config, polyline, sci, text,
-                    title_card, to_points, train_1d, weight_scale)
+                    Label, LossChart, NetworkDiagram, Playhead, finite_part, follow_curve, load_config, polyline, sci,
+                    text, title_card, to_points, train_1d, weight_scale)
 
 DEFAULTS = {
     "target": "exp(-5*x)",
@@ -43,8 +43,9 @@ def settings() -> dict:
 
 
 def trajectories(cfg: dict):
-    return [train_1d(cfg["target"], cfg["x_range"], cfg["points"], cfg["layers"], act, cfg["epochs"],
-                     cfg["optimizer"], cfg["lr"], cfg["seed"], cfg["init"], cfg["snapshots"])
+    """The runs, each up to its last finite snapshot (see finite_part)."""
+    return [finite_part(train_1d(cfg["target"], cfg["x_range"], cfg["points"], cfg["layers"], act, cfg["epochs"],
+                     cfg["optimizer"], cfg["lr"], cfg["seed"], cfg["init"], cfg["snapshots"]))
             for act in cfg["activations"]]
 
 
@@ -93,7 +94,10 @@ class FitPanel(VGroup):
         return to_points(self.axes, self.traj.grid[:, 0], y)
 
     def _readout_text(self):
-        state = self.play_head.at(self.tracker.get_value())
+        u = self.tracker.get_value()
+        if self.traj.diverged_at is not None and u >= len(self.traj) - 1:
+            return f"diverged at epoch {self.traj.diverged_at:,}"
+        state = self.play_head.at(u)
         return f"epoch {int(round(state.epoch)):>6,}   loss {sci(state.loss)}"
 
 
@@ -121,8 +125,10 @@ class SigmoidVsLeakyReLU(Scene):
         grid = trajs[0].grid[:, 0]
         from pyneuron._expr import compile_expression
         target = compile_expression(cfg["target"])(grid)
-        y_lo = float(np.floor(min(target.min(), np.percentile(preds, 1)) * 2) / 2)
-        y_hi = float(np.ceil(max(target.max(), np.percentile(preds, 99)) * 2) / 2)
+        # predictions far off the target (a diverging run's) are clipped at the axes
+        span = float(target.max() - target.min()) or 1.0
+        y_lo = float(np.floor(max(min(target.min(), np.percentile(preds, 1)), target.min() - span) * 2) / 2)
+        y_hi = float(np.ceil(min(max(target.max(), np.percentile(preds, 99)), target.max() + span) * 2) / 2)
         w_max = max(weight_scale(t) for t in trajs)  # one scale for both: edge widths compare
         panels = [FitPanel(t, a, tracker, cfg["x_range"], (y_lo, y_hi), c, w_max)
                   for t, a, c in zip(trajs, acts, (LEFT * 3.55 + UP * 1.25, RIGHT * 3.55 + UP * 1.25))]
@@ -156,40 +162,62 @@ class SigmoidVsLeakyReLU(Scene):
         self.wait(2.0)
 
         # ---- training, in log time, with the captions the recording supports
-        heads = [Playhead(t) for t in trajs]
-        end = len(trajs[0]) - 1
+        # the runs share their snapshot schedule; a diverged one stops early
+        # and holds its last state while the playhead runs on
+        lead = Playhead(max(trajs, key=len))
+        end = len(lead.traj) - 1
         total = cfg["train_seconds"]
 
         def sweep(to_epoch: float, share: float):
-            u = heads[0].index_of_epoch(min(to_epoch, trajs[0].epochs[-1]))
+            u = lead.index_of_epoch(min(to_epoch, lead.traj.epochs[-1]))
             self.play(tracker.animate.set_value(u), run_time=max(total * share, 0.5), rate_func=linear)
 
-        E = trajs[0].epochs[-1]
-        caption.say("Early on both nets first learn the average height, then the downward slope.")
-        sweep(E * 0.01, 0.25)
-        caption.say(f"{LABELS[acts[0]]} units add S-curves; {LABELS[acts[1]]} units add straight pieces "
-                    "with kinks.")
-        sweep(E * 0.1, 0.3)
-        stats = saturation_caption(trajs[0], acts[0], tracker.get_value())
-        caption.say(stats)
-        sweep(E * 0.5, 0.25)
-        caption.say(f"{LABELS[acts[1]]} keeps a small slope even when a unit is 'off', so every unit keeps learning.")
-        sweep(E, 0.2)
+        E = lead.traj.epochs[-1]
+        diverged = [(t, a) for t, a in zip(trajs, acts) if t.diverged_at is not None]
+        if diverged:  # the story of these runs is the divergence, not the shapes of the fits
+            caption.say(f"Too large a learning rate: the loss blows up (epoch {where_diverged(diverged)}).")
+            sweep(E, 1.0)
+        else:
+            caption.say("Early on both nets first learn the average height, then the downward slope.")
+            sweep(E * 0.01, 0.25)
+            caption.say(f"{LABELS[acts[0]]} units add S-curves; {LABELS[acts[1]]} units add straight pieces "
+                        "with kinks.")
+            sweep(E * 0.1, 0.3)
+            caption.say(saturation_caption(trajs[0], acts[0], tracker.get_value()))
+            sweep(E * 0.5, 0.25)
+            caption.say(f"{LABELS[acts[1]]} keeps a small slope even when a unit is 'off', "
+                        "so every unit keeps learning.")
+            sweep(E, 0.2)
         tracker.set_value(end)
 
         # ---- the end state: kinks and final losses
-        kinks = [x for x in kink_inputs(trajs[1], grid)] if acts[1] in ("relu", "leaky_relu") else []
+        segmented = acts[1] in ("relu", "leaky_relu") and trajs[1].diverged_at is None
+        kinks = kink_inputs(trajs[1], grid) if segmented else []
         dots = VGroup(*[Dot(panels[1].axes.c2p(x, float(np.interp(x, grid, trajs[1].predictions[-1][:, 0]))),
                             radius=0.07, color=TEXT) for x in kinks])
         if len(dots):
             caption.say(f"The {LABELS[acts[1]]} fit is piecewise linear: its kinks are where hidden units switch.")
             self.play(FadeIn(dots, scale=1.5), run_time=0.8)
             self.play(Indicate(dots, color=RUN_COLORS.get(acts[1], TEXT)), run_time=1.2)
-        losses = [t.loss[-1] for t in trajs]
-        better = 0 if losses[0] < losses[1] else 1
-        caption.say(f"After {int(E):,} epochs: {LABELS[acts[0]]} {sci(losses[0])}, {LABELS[acts[1]]} "
-                    f"{sci(losses[1])} — the {('smooth' if better == 0 else 'segmented')} fit wins here.")
+        caption.say(final_caption(trajs, acts, E))
         self.wait(4.0)
+
+
+def where_diverged(runs) -> str:
+    """'sigmoid 61, leaky ReLU 5': each diverged run and its epoch."""
+    return ", ".join(f"{LABELS[a]} {t.diverged_at:,}" for t, a in runs)
+
+
+def final_caption(trajs, acts, epochs: int) -> str:
+    """Who won, from the recorded final losses; a diverged run says so."""
+    diverged = [(t, a) for t, a in zip(trajs, acts) if t.diverged_at is not None]
+    if diverged:
+        rest = [f"{LABELS[a]} reached {sci(t.loss[-1])}" for t, a in zip(trajs, acts) if t.diverged_at is None]
+        return f"Diverged at epoch: {where_diverged(diverged)}" + (f"; {rest[0]}." if rest else ".")
+    losses = [t.loss[-1] for t in trajs]
+    better = 0 if losses[0] < losses[1] else 1
+    return (f"After {int(epochs):,} epochs: {LABELS[acts[0]]} {sci(losses[0])}, {LABELS[acts[1]]} "
+            f"{sci(losses[1])} — the {('smooth' if better == 0 else 'segmented')} fit wins here.")
 
 
 def saturation_caption(traj, activation: str, u: float) -> str:

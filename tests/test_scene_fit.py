@@ -52,3 +52,20 @@ def test_renders_non_blank_frames(short_video):
     # both runs' curve colours are on screen at the end, each in its own half
     for color, half in ((fit.RUN_COLORS["sigmoid"], slice(0, 427)), (fit.RUN_COLORS["leaky_relu"], slice(427, 854))):
         assert pixels_near(last[:, half], color) > 200, f"{color} curve not visible in its panel"
+
+
+def test_diverged_runs_are_shown_as_diverged(tmp_path_factory):
+    """At a learning rate far too large both runs diverge: each panel
+    replays its run up to the last finite snapshot, then says where it
+    diverged, and the captions tell that story instead of the fits'."""
+    from scene_harness import fresh_dry_run
+
+    with pytest.warns(RuntimeWarning, match="diverged at epoch"):
+        scene = fresh_dry_run(fit.SigmoidVsLeakyReLU, tmp_path_factory, optimizer="sgd", lr=200, epochs=2000,
+                              train_seconds=1)
+    assert scene.layout_problems == []
+    for panel, traj in zip(scene.panels, scene.trajectories):
+        assert traj.diverged_at is not None and np.isfinite(traj.loss).all()
+        assert panel._readout_text() == f"diverged at epoch {traj.diverged_at:,}"
+    final = fit.final_caption(scene.trajectories, ["sigmoid", "leaky_relu"], 2000)
+    assert final.startswith("Diverged") and all(f" {t.diverged_at:,}" in final for t in scene.trajectories)
