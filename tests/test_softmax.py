@@ -1,24 +1,14 @@
 """Softmax and log-softmax against float64 numpy (mpmath-free: the float64
 formula with max subtraction is exact enough as a reference for float32,
 and is checked itself against exact sums for float64)."""
+import itertools
+
 import numpy as np
 import pytest
 
 import pyneuron.functional as F
-
-
-def ref_softmax(x, axis=-1):
-    x = x.astype(np.float64)
-    with np.errstate(invalid="ignore", over="ignore"):
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
-        return e / e.sum(axis=axis, keepdims=True)
-
-
-def ref_log_softmax(x, axis=-1):
-    x = x.astype(np.float64)
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        m = x.max(axis=axis, keepdims=True)
-        return x - m - np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+from kernel_cases import BY_NAME, SOFTMAX_ULPS, log_softmax_reference as ref_log_softmax, softmax_reference as ref_softmax
+from refs import ulp_distance
 
 
 @pytest.mark.parametrize("dtype,rtol", [(np.float32, 3e-6), (np.float64, 1e-13)])
@@ -85,3 +75,87 @@ def test_scalar_and_empty(simd):
     assert F.softmax(np.float64(3.0)) == 1.0
     assert F.softmax(np.zeros((0, 4))).shape == (0, 4)
     assert F.softmax(np.zeros((3, 0))).shape == (3, 0)
+
+
+# ------------------------------------------------------------- special rows
+
+ROW_LENGTHS = BY_NAME["softmax"].lengths  # every vector tail, and each side of the sum's chunks
+DTYPES = [pytest.param(np.float32, id="float32"), pytest.param(np.float64, id="float64")]
+
+
+def special_entries(dtype) -> list[float]:
+    info = np.finfo(dtype)
+    return [np.inf, -np.inf, np.nan, 1e30, -1e30, info.max, -info.max, info.tiny,
+            info.smallest_subnormal, -info.smallest_subnormal, 0.0, -0.0]
+
+
+def special_rows(length: int, dtype) -> np.ndarray:
+    """Rows of ``length``: all entries equal (to each special and to ordinary
+    values); ordinary rows with one special first, in the middle or last (in
+    the vector tail); with two, first and last; tiny entries among ordinary ones."""
+    rng = np.random.default_rng(length)
+    specials = special_entries(dtype)
+
+    def ordinary():
+        return rng.normal(0, 3, length)
+
+    rows = [np.full(length, v) for v in specials + [5.0, -3.0]]
+    for s, at in itertools.product(specials, sorted({0, length // 2, length - 1})):
+        row = ordinary()
+        row[at] = s
+        rows.append(row)
+    for first, last in itertools.product(specials, repeat=2):
+        row = ordinary()
+        row[0], row[-1] = first, last
+        rows.append(row)
+    row = ordinary()
+    row[::2] = np.finfo(dtype).smallest_subnormal * rng.integers(-3, 4, row[::2].size)
+    rows.append(row)
+    return np.array(rows).astype(dtype)
+
+
+def assert_like_reference(got, expected, off, what: str) -> None:
+    """NaN exactly where the reference is NaN, the same infinities, and no
+    finite value ``off`` (a mask computed by the caller)."""
+    nan = np.isnan(expected)
+    assert (np.isnan(got) == nan).all(), f"{what}: NaN at (row, col) {np.argwhere(np.isnan(got) != nan)[:4].tolist()}"
+    inf = np.isinf(expected)
+    assert (got[inf] == expected[inf]).all(), \
+        f"{what}: infinities differ at (row, col) {np.argwhere(inf & (got != expected))[:4].tolist()}"
+    finite = ~nan & ~inf
+    assert np.isfinite(got[finite]).all(), f"{what}: non-finite where the reference is finite"
+    bad = finite & off
+    assert not bad.any(), (f"{what}: {bad.sum()} values off, first (row, col) {np.argwhere(bad)[:4].tolist()}: "
+                           f"{got[bad][:3].tolist()} instead of {expected[bad][:3].tolist()}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_special_rows_behave_as_the_float64_formula(simd, name, dtype):
+    reference = {"softmax": ref_softmax, "log_softmax": ref_log_softmax}[name]
+    for length in ROW_LENGTHS:
+        x = special_rows(length, dtype)
+        with np.errstate(over="ignore"):  # float64 results beyond the dtype's range round to inf
+            expected = reference(x).astype(dtype)
+        got = getattr(F, name)(x)
+        assert got.dtype == dtype
+        off = ulp_distance(got, expected) > SOFTMAX_ULPS
+        assert_like_reference(got, expected, off, f"{name} at row length {length}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["softmax_backward", "log_softmax_backward"])
+def test_backward_of_special_rows(simd, name, dtype):
+    """Gradients cancel (grad - sum(grad y)): finite values are held to the
+    error bound of the reference in tests/kernel_cases.py, scaled by the
+    magnitudes that cancel, rather than to ulps of the result."""
+    case = BY_NAME[name]
+    for length in ROW_LENGTHS:
+        x = special_rows(length, dtype)
+        grad = np.random.default_rng(length).normal(size=x.shape).astype(dtype)
+        with np.errstate(all="ignore"):
+            ((expected, bound),) = case.reference(x.astype(np.float64), grad.astype(np.float64))
+            got = case(x, grad)
+            off = ~(np.abs(got - expected) <= bound * np.finfo(dtype).eps)
+        assert got.dtype == dtype
+        assert_like_reference(got.astype(np.float64), expected, off, f"{name} at row length {length}")
