@@ -46,22 +46,24 @@ class Activation:
     #: function (mpmath): the docstring example, run as a doctest.
     example: str = field(kw_only=True)
 
-    def kernel_args(self, params: Mapping[str, Any]) -> tuple[int, float]:
-        """(pn_act code, alpha) for these parameter values, validated."""
+    def kernel_args(self, params: Mapping[str, Any], where: str | None = None) -> tuple[int, float]:
+        """(pn_act code, alpha) for these parameter values, validated; errors
+        name ``where`` (default: the row's name)."""
+        where = where or self.name
         code, alpha = self.code, 0.0
         for p in self.params:
             value = params[p.name]
             if p.variants is not None:
-                if value not in p.variants:
+                if not isinstance(value, str) or value not in p.variants:
                     choices = ", ".join(repr(v) for v in p.variants)
-                    raise ValueError(f"{self.name}: {p.name} must be one of {choices}, got {value!r}")
+                    raise ValueError(f"{where}: {p.name} must be one of {choices}, got {value!r}")
                 code = p.variants[value]
             else:
                 if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-                    raise TypeError(f"{self.name}: {p.name} must be a real number, got {type(value).__name__}")
+                    raise TypeError(f"{where}: {p.name} must be a real number, got {type(value).__name__}")
                 alpha = float(value)
                 if not np.isfinite(alpha):
-                    raise ValueError(f"{self.name}: {p.name} must be finite, got {alpha}")
+                    raise ValueError(f"{where}: {p.name} must be finite, got {alpha}")
         return code, alpha
 
 

@@ -15,6 +15,7 @@ binary_cross_entropy, cross_entropy.
 from __future__ import annotations
 
 import inspect
+import operator
 
 import numpy as np
 
@@ -67,7 +68,7 @@ def _param_value(spec: Activation, where: str, args: tuple, kwargs: dict):
     value = args[0] if args else kwargs.pop(p.name, p.default)
     if kwargs:
         raise TypeError(f"{where}() got an unexpected keyword argument {next(iter(kwargs))!r}")
-    return spec.kernel_args({p.name: value})
+    return spec.kernel_args({p.name: value}, where)
 
 
 def _docstring(spec: Activation, backward: bool) -> str:
@@ -135,10 +136,14 @@ for _spec in ACTIVATIONS:
 
 def _rows_last(a: np.ndarray, axis: int, where: str) -> tuple[np.ndarray, int]:
     """``a`` with ``axis`` moved last (contiguous), and the normalised axis."""
+    try:
+        axis = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"{where}: axis must be an integer, got {type(axis).__name__}") from None
+    if not -max(a.ndim, 1) <= axis < max(a.ndim, 1):  # a 0-d array is one row of one element
+        raise ValueError(f"{where}: axis {axis} is out of bounds for an array of shape {a.shape}")
     if a.ndim == 0:
         return a.reshape(1), 0
-    if not -a.ndim <= axis < a.ndim:
-        raise ValueError(f"{where}: axis {axis} is out of bounds for an array of shape {a.shape}")
     axis %= a.ndim
     if axis == a.ndim - 1:
         return a, axis
@@ -149,8 +154,8 @@ def _restore(result: np.ndarray, shape: tuple, axis: int, moved: bool, out, wher
     if moved:
         result = np.moveaxis(result, -1, axis)
     result = result.reshape(shape)
-    if out is None:
-        return np.ascontiguousarray(result)
+    if out is None:  # not np.ascontiguousarray: it turns 0-d arrays into 1-d ones
+        return result if result.flags.c_contiguous else result.copy()
     target = A.output(out, shape, result.dtype, where)
     if target is not result:
         np.copyto(target, result)
@@ -397,12 +402,15 @@ def _xent_operands(logits, labels, where: str, out=None):
         classes = z.shape[-1]
         if lab.size and (lab.min() < 0 or lab.max() >= classes):
             raise ValueError(f"{where}: labels must lie in [0, {classes}), got {lab.min()} to {lab.max()}")
-        idx, t = np.ascontiguousarray(lab, dtype=np.int64), None
+        # Aligned too: ascontiguousarray keeps a misaligned view, which the C layer refuses.
+        idx, t = np.require(lab, np.int64, ["C_CONTIGUOUS", "ALIGNED"]), None
     else:
         raise ValueError(
             f"{where}: labels have shape {lab.shape}; expected class indices of shape {z.shape[:-1]} "
             f"or probabilities of shape {z.shape} for logits {z.shape}"
         )
+    if z.shape[-1] == 0 and (z.ndim == 1 or z.shape[0] > 0):
+        raise ValueError(f"{where}: logits of shape {z.shape} have no classes")
     g = np.empty_like(z) if out is None else A.output(out, z.shape, z.dtype, where)
     z = A.apart(out, z)
     t = None if t is None else A.apart(out, t, in_place=False)

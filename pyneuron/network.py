@@ -188,7 +188,7 @@ class Network:
             raise ValueError(f"{where}: {name} has shape {a.shape}; this network takes (n, {self.n_inputs})")
         if not np.isfinite(a).all():
             raise ValueError(f"{where}: {name} contains NaN or inf")
-        return np.ascontiguousarray(a, dtype=self.dtype)
+        return np.require(a, self.dtype, ["C_CONTIGUOUS", "ALIGNED"])
 
     def predict(self, x: ArrayLike) -> np.ndarray:
         """The network's output (n, outputs) for inputs x (n, inputs); forward pass in C."""
@@ -228,7 +228,7 @@ class Network:
                                  f"or one-hot rows ({n}, {self.n_outputs}), got {lab.dtype} {lab.shape}")
             if lab.size and (lab.min() < 0 or lab.max() >= self.n_outputs):
                 raise ValueError(f"fit: labels must lie in [0, {self.n_outputs}), got {lab.min()}..{lab.max()}")
-            return None, np.ascontiguousarray(lab, np.int64)
+            return None, np.require(lab, np.int64, ["C_CONTIGUOUS", "ALIGNED"])
         t = A.as_float(y, "fit", "y")
         if t.ndim == 1 and self.n_outputs == 1:
             t = t.reshape(-1, 1)
@@ -238,7 +238,7 @@ class Network:
             raise ValueError("fit: y contains NaN or inf")
         if loss == "bce" and ((t < 0) | (t > 1)).any():
             raise ValueError("fit: bce targets must lie in [0, 1]")
-        return np.ascontiguousarray(t, dtype=self.dtype), None
+        return np.require(t, self.dtype, ["C_CONTIGUOUS", "ALIGNED"]), None
 
     def fit(self, x: ArrayLike, y: ArrayLike, loss: str = "mse", optimizer: SGD | Adam | None = None,
             epochs: int = 10_000, batch_size: int | None = None, shuffle: bool = True, seed: int = 0,

@@ -197,3 +197,23 @@ def test_fit_rejects_bad_data():
         pyneuron.SGD(lr=-1)
     with pytest.raises(TypeError, match="optimizer"):
         net.fit(x, y, optimizer="adam")
+
+
+def test_misaligned_data_trains_like_aligned(simd):
+    """Views at odd byte offsets (np.frombuffer) are copied, never refused."""
+    rng = np.random.default_rng(4)
+    X, labels = rng.normal(size=(40, 2)), rng.integers(0, 3, 40)
+
+    def misaligned(a):
+        raw = bytearray(a.nbytes + 1)
+        view = np.frombuffer(raw, a.dtype, a.size, offset=1).reshape(a.shape)
+        view[...] = a
+        return view
+
+    def run(x, y):
+        net = pyneuron.Network([2, 4, 3], activation="tanh", output_activation="softmax", seed=1)
+        traj = net.fit(x, y, loss="cross_entropy", epochs=20, snapshots=3)
+        return traj.flat_params, net.predict(x)
+
+    for got, expected in zip(run(misaligned(X), misaligned(labels)), run(X, labels)):
+        np.testing.assert_array_equal(got, expected)
