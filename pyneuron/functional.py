@@ -15,9 +15,11 @@ binary_cross_entropy, cross_entropy.
 from __future__ import annotations
 
 import inspect
+from typing import Any, Callable
 import operator
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _arrays as A
 from ._core import check, lib
@@ -91,39 +93,56 @@ def _docstring(spec: Activation, backward: bool) -> str:
 
 
 def _signature(spec: Activation, backward: bool) -> inspect.Signature:
+    """The signature help() shows and the type stub (functional.pyi) states."""
     P = inspect.Parameter
-    params = [P("x", P.POSITIONAL_OR_KEYWORD)]
+    params = [P("x", P.POSITIONAL_OR_KEYWORD, annotation="ArrayLike")]
     if backward:
-        params.append(P("grad", P.POSITIONAL_OR_KEYWORD))
-    params += [P(p.name, P.POSITIONAL_OR_KEYWORD, default=p.default) for p in spec.params]
-    params.append(P("out", P.KEYWORD_ONLY, default=None))
-    return inspect.Signature(params)
+        params.append(P("grad", P.POSITIONAL_OR_KEYWORD, annotation="ArrayLike"))
+    for p in spec.params:
+        kind = f"Literal[{', '.join(map(repr, p.variants))}]" if p.variants else "float"
+        params.append(P(p.name, P.POSITIONAL_OR_KEYWORD, default=p.default, annotation=kind))
+    params.append(P("out", P.KEYWORD_ONLY, default=None, annotation="np.ndarray | None"))
+    return inspect.Signature(params, return_annotation="np.ndarray")
+
+
+Kernel = Callable[..., np.ndarray]
+
+
+def _with_parameter(spec: Activation) -> tuple[Kernel, Kernel]:
+    name, bname = spec.name, spec.name + "_backward"
+
+    def forward(x: ArrayLike, *args: Any, out: np.ndarray | None = None, **kwargs: Any) -> np.ndarray:
+        code, alpha = _param_value(spec, name, args, kwargs)
+        return _forward(code, alpha, x, out, name)
+
+    def backward(x: ArrayLike, grad: ArrayLike, *args: Any, out: np.ndarray | None = None,
+                 **kwargs: Any) -> np.ndarray:
+        code, alpha = _param_value(spec, bname, args, kwargs)
+        return _backward(code, alpha, x, grad, out, bname)
+
+    return forward, backward
+
+
+def _without_parameter(spec: Activation) -> tuple[Kernel, Kernel]:
+    name, bname, code = spec.name, spec.name + "_backward", spec.code
+
+    def forward(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
+        return _forward(code, 0.0, x, out, name)
+
+    def backward(x: ArrayLike, grad: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
+        return _backward(code, 0.0, x, grad, out, bname)
+
+    return forward, backward
 
 
 def _define(spec: Activation) -> None:
-    name, bname = spec.name, spec.name + "_backward"
-    if spec.params:
-        def forward(x, *args, out=None, **kwargs):
-            code, alpha = _param_value(spec, name, args, kwargs)
-            return _forward(code, alpha, x, out, name)
-
-        def backward(x, grad, *args, out=None, **kwargs):
-            code, alpha = _param_value(spec, bname, args, kwargs)
-            return _backward(code, alpha, x, grad, out, bname)
-    else:
-        code = spec.code
-
-        def forward(x, *, out=None):
-            return _forward(code, 0.0, x, out, name)
-
-        def backward(x, grad, *, out=None):
-            return _backward(code, 0.0, x, grad, out, bname)
-
-    for fn, fname, is_backward in ((forward, name, False), (backward, bname, True)):
+    pair = _with_parameter(spec) if spec.params else _without_parameter(spec)
+    for fn, is_backward in zip(pair, (False, True)):
+        fname = spec.name + ("_backward" if is_backward else "")
         fn.__name__ = fn.__qualname__ = fname
         fn.__module__ = __name__
         fn.__doc__ = _docstring(spec, is_backward)
-        fn.__signature__ = _signature(spec, is_backward)
+        setattr(fn, "__signature__", _signature(spec, is_backward))
         globals()[fname] = fn
         __all__.append(fname)
 
@@ -188,7 +207,7 @@ def _softmax_backward(log: int, x, grad, axis: int, out, where: str) -> np.ndarr
     return _restore(dx, a.shape, ax, moved, out, where)
 
 
-def softmax(x, axis: int = -1, *, out=None) -> np.ndarray:
+def softmax(x: ArrayLike, axis: int = -1, *, out: np.ndarray | None = None) -> np.ndarray:
     """softmax(x)_i = exp(x_i - max x) / sum_j exp(x_j - max x) along ``axis``.
 
     Subtracting the row maximum first keeps every exponent <= 0, so large
@@ -204,7 +223,7 @@ def softmax(x, axis: int = -1, *, out=None) -> np.ndarray:
     return _softmax(0, x, axis, out, "softmax")
 
 
-def log_softmax(x, axis: int = -1, *, out=None) -> np.ndarray:
+def log_softmax(x: ArrayLike, axis: int = -1, *, out: np.ndarray | None = None) -> np.ndarray:
     """log_softmax(x)_i = x_i - max x - log(sum_j exp(x_j - max x)) along ``axis``.
 
     Never takes the log of a rounded-to-zero probability:
@@ -216,12 +235,14 @@ def log_softmax(x, axis: int = -1, *, out=None) -> np.ndarray:
     return _softmax(1, x, axis, out, "log_softmax")
 
 
-def softmax_backward(x, grad, axis: int = -1, *, out=None) -> np.ndarray:
+def softmax_backward(x: ArrayLike, grad: ArrayLike, axis: int = -1, *,
+                     out: np.ndarray | None = None) -> np.ndarray:
     """dL/dx = y (grad - sum(grad y)) with y = softmax(x), along ``axis``."""
     return _softmax_backward(0, x, grad, axis, out, "softmax_backward")
 
 
-def log_softmax_backward(x, grad, axis: int = -1, *, out=None) -> np.ndarray:
+def log_softmax_backward(x: ArrayLike, grad: ArrayLike, axis: int = -1, *,
+                         out: np.ndarray | None = None) -> np.ndarray:
     """dL/dx = grad - softmax(x) sum(grad), along ``axis``."""
     return _softmax_backward(1, x, grad, axis, out, "log_softmax_backward")
 
@@ -244,7 +265,7 @@ def _dense_operands(x, W, where: str):
     return x, W
 
 
-def dense(x, W, b=None, *, out=None) -> np.ndarray:
+def dense(x: ArrayLike, W: ArrayLike, b: ArrayLike | None = None, *, out: np.ndarray | None = None) -> np.ndarray:
     """y = x @ W + b: x (n, in) or (in,), W (in, out), b (out,) or None.
 
     The matrix product runs on pyneuron's own register-blocked SIMD GEMM.
@@ -253,41 +274,37 @@ def dense(x, W, b=None, *, out=None) -> np.ndarray:
     >>> F.dense(np.array([[1.0, 2.0]]), np.array([[1.0], [3.0]]), np.array([0.5]))
     array([[7.5]])
     """
-    x, W = _dense_operands(x, W, "dense")
-    arrays = (x, W) if b is None else (x, W, A.as_float(b, "dense", "b"))
-    arrays = A.common("dense", *arrays)
-    x, W = arrays[0], arrays[1]
-    n, (din, dout) = (x.shape[0] if x.ndim == 2 else 1), W.shape
-    if b is not None:
-        b = arrays[2]
-        if b.shape != (dout,):
-            raise ValueError(f"dense: b has shape {b.shape}, expected ({dout},) to match W {W.shape}")
-    y = A.output(out, x.shape[:-1] + (dout,), x.dtype, "dense")
-    x, W = A.apart(y, x, in_place=False), A.apart(y, W, in_place=False)
-    b = None if b is None else A.apart(y, b, in_place=False)
-    bptr = A.buf(b) if b is not None else A.ffi.NULL
-    check(lib.pn_dense_forward(A.dtype_code(x), A.buf(x), A.buf(W), bptr, A.buf(y), n, din, dout), "dense")
+    xa, Wa = _dense_operands(x, W, "dense")
+    given = [xa, Wa] if b is None else [xa, Wa, A.as_float(b, "dense", "b")]
+    xa, Wa, *bias = A.common("dense", *given)
+    n, (din, dout) = (xa.shape[0] if xa.ndim == 2 else 1), Wa.shape
+    if bias and bias[0].shape != (dout,):
+        raise ValueError(f"dense: b has shape {bias[0].shape}, expected ({dout},) to match W {Wa.shape}")
+    y = A.output(out, xa.shape[:-1] + (dout,), xa.dtype, "dense")
+    xa, Wa, *bias = (A.apart(y, a, in_place=False) for a in (xa, Wa, *bias))
+    bptr = A.buf(bias[0]) if bias else A.ffi.NULL
+    check(lib.pn_dense_forward(A.dtype_code(xa), A.buf(xa), A.buf(Wa), bptr, A.buf(y), n, din, dout), "dense")
     return y
 
 
-def dense_backward(x, W, grad) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def dense_backward(x: ArrayLike, W: ArrayLike, grad: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of y = x @ W + b given grad = dL/dy: returns (dx, dW, db).
 
     dx = grad @ W.T, dW = x.T @ grad, db = grad summed over the batch.
     """
-    x, W = _dense_operands(x, W, "dense_backward")
+    xa, Wa = _dense_operands(x, W, "dense_backward")
     g = A.as_float(grad, "dense_backward", "grad")
-    x, W, g = A.common("dense_backward", x, W, g)
-    din, dout = W.shape
-    if g.shape != x.shape[:-1] + (dout,):
+    xa, Wa, g = A.common("dense_backward", xa, Wa, g)
+    din, dout = Wa.shape
+    if g.shape != xa.shape[:-1] + (dout,):
         raise ValueError(
-            f"dense_backward: grad has shape {g.shape}, expected {x.shape[:-1] + (dout,)} "
-            f"for x {x.shape} and W {W.shape}"
+            f"dense_backward: grad has shape {g.shape}, expected {xa.shape[:-1] + (dout,)} "
+            f"for x {xa.shape} and W {Wa.shape}"
         )
-    n = x.shape[0] if x.ndim == 2 else 1
-    dx, dW, db = np.empty_like(x), np.empty_like(W), np.empty(dout, x.dtype)
+    n = xa.shape[0] if xa.ndim == 2 else 1
+    dx, dW, db = np.empty_like(xa), np.empty_like(Wa), np.empty(dout, xa.dtype)
     check(
-        lib.pn_dense_backward(A.dtype_code(x), A.buf(x), A.buf(W), A.buf(g),
+        lib.pn_dense_backward(A.dtype_code(xa), A.buf(xa), A.buf(Wa), A.buf(g),
                               A.buf(dx), A.buf(dW), A.buf(db), n, din, dout),
         "dense_backward",
     )
@@ -329,7 +346,7 @@ def _check_probabilities(p: np.ndarray, where: str) -> None:
         raise ValueError(f"{where}: probabilities must lie in [0, 1] (got values from {p.min()} to {p.max()})")
 
 
-def mse(pred, target):
+def mse(pred: ArrayLike, target: ArrayLike) -> np.floating:
     """Mean squared error, mean((pred - target)^2) over all elements (same shapes).
 
     >>> import pyneuron.functional as F
@@ -339,12 +356,12 @@ def mse(pred, target):
     return _loss(lib.PN_LOSS_MSE, pred, target, "mse")
 
 
-def mse_backward(pred, target, *, out=None) -> np.ndarray:
+def mse_backward(pred: ArrayLike, target: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
     """dL/dpred of :func:`mse`: 2 (pred - target) / pred.size."""
     return _loss_backward(lib.PN_LOSS_MSE, pred, target, out, "mse_backward")
 
 
-def binary_cross_entropy_with_logits(logits, target):
+def binary_cross_entropy_with_logits(logits: ArrayLike, target: ArrayLike) -> np.floating:
     """Mean binary cross-entropy of sigmoid(logits) against targets in [0, 1].
 
     Computed stably from the logits, max(z, 0) - z t + log(1 + exp(-|z|)):
@@ -359,13 +376,14 @@ def binary_cross_entropy_with_logits(logits, target):
     return _loss(lib.PN_LOSS_BCE_LOGITS, logits, target, "binary_cross_entropy_with_logits", "logits")
 
 
-def binary_cross_entropy_with_logits_backward(logits, target, *, out=None) -> np.ndarray:
+def binary_cross_entropy_with_logits_backward(logits: ArrayLike, target: ArrayLike, *,
+                                              out: np.ndarray | None = None) -> np.ndarray:
     """dL/dlogits = (sigmoid(logits) - target) / logits.size."""
     return _loss_backward(lib.PN_LOSS_BCE_LOGITS, logits, target, out,
                           "binary_cross_entropy_with_logits_backward", "logits")
 
 
-def binary_cross_entropy(prob, target):
+def binary_cross_entropy(prob: ArrayLike, target: ArrayLike) -> np.floating:
     """Mean binary cross-entropy of probabilities in [0, 1]; logs clamped at -100 as in PyTorch.
 
     >>> import pyneuron.functional as F
@@ -377,7 +395,8 @@ def binary_cross_entropy(prob, target):
     return _loss(lib.PN_LOSS_BCE, prob, target, "binary_cross_entropy", "prob")
 
 
-def binary_cross_entropy_backward(prob, target, *, out=None) -> np.ndarray:
+def binary_cross_entropy_backward(prob: ArrayLike, target: ArrayLike, *,
+                                  out: np.ndarray | None = None) -> np.ndarray:
     """dL/dprob = (prob - target) / max(prob (1 - prob), 1e-12) / prob.size, as in PyTorch."""
     return _loss_backward(lib.PN_LOSS_BCE, prob, target, out, "binary_cross_entropy_backward", "prob")
 
@@ -421,7 +440,7 @@ def _xent_operands(logits, labels, where: str, out=None):
     return z, rows, z.shape[-1], lab_ptr, t_ptr, g, (idx, t)
 
 
-def cross_entropy(logits, labels):
+def cross_entropy(logits: ArrayLike, labels: ArrayLike) -> np.floating:
     """Softmax cross-entropy, mean over rows: logsumexp(z) - z[label].
 
     ``labels``: class indices (n,) of an integer dtype, or probabilities /
@@ -438,7 +457,7 @@ def cross_entropy(logits, labels):
     return z.dtype.type(result[0])
 
 
-def cross_entropy_backward(logits, labels, *, out=None) -> np.ndarray:
+def cross_entropy_backward(logits: ArrayLike, labels: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
     """dL/dlogits of :func:`cross_entropy`: (softmax(z) sum(t) - t) / n, t the one-hot or target rows."""
     where = "cross_entropy_backward"
     z, rows, classes, lab_ptr, t_ptr, g, _keep = _xent_operands(logits, labels, where, out)
