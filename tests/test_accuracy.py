@@ -8,7 +8,7 @@ import pytest
 
 import pyneuron.functional as F
 from pyneuron._registry import ACTIVATIONS
-from refs import FLOAT64, MPMATH, mp_reference, special_values, ulp_distance, variants
+from refs import FLOAT64, MPMATH, in_dtype, mp_reference, special_values, ulp_distance, variants
 
 CASES = [(spec, params) for spec in ACTIVATIONS for params in variants(spec)]
 IDS = [spec.name + "".join(f"-{v}" for v in params.values()) for spec, params in CASES]
@@ -32,11 +32,6 @@ def worst(ours, ref, x):
     d = ulp_distance(ours, ref)
     i = int(np.argmax(d))
     return int(d[i]), f"worst at x={x[i]!r}: got {ours[i]!r}, expected {ref[i]!r}"
-
-
-def in_dtype(params, dtype):
-    """Numeric parameters as the kernel sees them: rounded to the array's dtype."""
-    return {k: float(dtype(v)) if isinstance(v, float) else v for k, v in params.items()}
 
 
 @pytest.mark.parametrize("spec,params", CASES, ids=IDS)
