@@ -89,6 +89,10 @@ def test_parameters_are_validated():
 
 def test_help_says_formula_and_accuracy():
     assert "1 / (1 + exp(-x))" in F.sigmoid.__doc__ and "ulp" in F.sigmoid.__doc__
+    from pyneuron._registry import measured_accuracy
+    sigmoid = next(row for row in measured_accuracy()["rows"] if row["name"] == "sigmoid")
+    assert f"every finite float32 input, at every SIMD level: at most {max(sigmoid['max_ulp'].values())} ulp" \
+        in F.sigmoid.__doc__
     import inspect
     assert str(inspect.signature(F.leaky_relu)) == \
         "(x: 'ArrayLike', alpha: 'float' = 0.01, *, out: 'np.ndarray | None' = None) -> 'np.ndarray'"
