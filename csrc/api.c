@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "kernels.h"
 
@@ -147,6 +148,14 @@ pn_status pn_dense_forward(int dtype, const void *x, const void *W, const void *
     const size_t es = elem_size(dtype);
     if (overlap(y, ny, x, nx, es) || overlap(y, ny, W, nw, es) || overlap(y, ny, b, out, es)) return PN_ERR_ARG;
     if (!ny) return PN_OK;
+    if (!in) { /* no products (x and W may be NULL): every row of y is the bias */
+        for (int64_t i = 0; i < n; i++) {
+            char *row = (char *)y + i * out * (int64_t)es;
+            if (b) memcpy(row, b, (size_t)out * es);
+            else memset(row, 0, (size_t)out * es);
+        }
+        return PN_OK;
+    }
     return pn_kernels_for(dtype)->dense_fwd(x, W, b, y, n, in, out);
 }
 
@@ -183,6 +192,7 @@ pn_status pn_loss(int loss, int dtype, const void *pred, const void *target, int
     TRY(need(pred, n));
     TRY(need(target, n));
     if (!result) return PN_ERR_NULL;
+    if ((uintptr_t)result % sizeof(double)) return PN_ERR_ALIGN;
     *result = n ? pn_kernels_for(dtype)->loss[loss](pred, target, n) : NAN;
     return PN_OK;
 }
@@ -221,6 +231,7 @@ pn_status pn_cross_entropy(int dtype, const void *logits, const int64_t *labels,
     int64_t count;
     TRY(check_xent(dtype, logits, labels, target, rows, classes, &count));
     if (!result) return PN_ERR_NULL;
+    if ((uintptr_t)result % sizeof(double)) return PN_ERR_ALIGN;
     *result = rows ? pn_kernels_for(dtype)->xent(logits, labels, target, rows, classes) : NAN;
     return PN_OK;
 }

@@ -226,7 +226,8 @@ typedef struct pn_recording {
     double *unit_stats;       /* count x n_layers x 2 */
 } pn_recording;
 
-/* Number of parameters (weights and biases) of the network. */
+/* Number of parameters (weights and biases) of the network; -1 if the
+ * network is invalid (any check pn_mlp_forward would refuse it for). */
 int64_t pn_mlp_param_count(const pn_mlp *net);
 
 /* Train for `epochs` more epochs, recording every snapshot due on the way

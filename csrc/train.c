@@ -22,7 +22,7 @@ static double load(int dtype, const void *p, int64_t i) {
 
 /* ---- the network -------------------------------------------------------- */
 
-int64_t pn_mlp_param_count(const pn_mlp *net) {
+static int64_t param_count(const pn_mlp *net) {
     int64_t count = 0;
     for (int l = 0; l < net->n_layers; l++) count += (net->sizes[l] + 1) * net->sizes[l + 1];
     return count;
@@ -40,19 +40,30 @@ static char *layer_b(const pn_mlp *net, int l) {
 
 static pn_status check_net(const pn_mlp *net) {
     if (!net || !net->sizes || !net->acts || !net->alphas || !net->params) return PN_ERR_NULL;
+    if ((uintptr_t)net->sizes % sizeof(int64_t) || (uintptr_t)net->acts % sizeof(int) ||
+        (uintptr_t)net->alphas % sizeof(double))
+        return PN_ERR_ALIGN;
     if (net->dtype != PN_F32 && net->dtype != PN_F64) return PN_ERR_DTYPE;
     if (net->n_layers < 1 || net->n_layers > PN_MAX_LAYERS) return PN_ERR_SIZE;
-    int64_t total = 0;
-    for (int l = 0; l <= net->n_layers; l++) {
-        /* 2^24 units per layer keeps every product below well within int64 */
+    /* every width first: 2^24 units per layer keep the products below in int64 */
+    for (int l = 0; l <= net->n_layers; l++)
         if (net->sizes[l] < 1 || net->sizes[l] > (1 << 24)) return PN_ERR_SIZE;
-        if (l < net->n_layers) {
-            if (net->acts[l] < 0 || net->acts[l] >= PN_ACT_COUNT) return PN_ERR_OP;
-            total += (net->sizes[l] + 1) * net->sizes[l + 1];
-        }
+    int64_t total = 0;
+    for (int l = 0; l < net->n_layers; l++) {
+        if (net->acts[l] < 0 || net->acts[l] >= PN_ACT_COUNT) return PN_ERR_OP;
+        total += (net->sizes[l] + 1) * net->sizes[l + 1];
     }
     if (total > INT64_MAX / 16) return PN_ERR_OVERFLOW;
     return PN_OK;
+}
+
+int64_t pn_mlp_param_count(const pn_mlp *net) { return check_net(net) == PN_OK ? param_count(net) : -1; }
+
+/* a * b * c elements of `size` bytes fit in the address space (a, b, c >= 0). */
+static int addressable(int64_t a, int64_t b, int64_t c, size_t size) {
+    int64_t ab, abc;
+    return !__builtin_mul_overflow(a, b, &ab) && !__builtin_mul_overflow(ab, c, &abc) &&
+           (uint64_t)abc <= (uint64_t)PTRDIFF_MAX / size;
 }
 
 static int64_t max_width(const pn_mlp *net) {
@@ -87,7 +98,7 @@ static pn_status workspace_alloc(workspace *w, const pn_mlp *net, int64_t rows, 
                                  int64_t batch) {
     const size_t es = elem_size(net->dtype);
     const int L = net->n_layers;
-    const int64_t P = pn_mlp_param_count(net), width = max_width(net);
+    const int64_t P = param_count(net), width = max_width(net);
     const int64_t in = net->sizes[0], out = net->sizes[L];
     if (rows < 1) rows = 1;
     if (rows > INT64_MAX / 8 / (width * (2 * L + 4) + 2)) return PN_ERR_OVERFLOW;
@@ -180,17 +191,10 @@ static double loss_and_grad(const pn_mlp *net, const pn_dtype_kernels *k, const 
         }
         return k->xent(w->rm, labels, NULL, m, out);
     }
-    default: /* MSE on the activated output, back through its activation */
+    default: /* MSE on the activated output, back through its activation (never softmax: XENT only) */
         if (want_grad) {
             k->loss_grad[PN_LOSS_MSE](a, yT, w->da, count);
-            if (net->softmax_output) {
-                transpose(net->dtype, z, NULL, out, m, w->rm);
-                transpose(net->dtype, w->da, NULL, out, m, w->rm_grad);
-                k->softmax_bwd(0, w->rm, w->rm_grad, w->rm_grad, m, out);
-                transpose(net->dtype, w->rm_grad, NULL, m, out, w->dz);
-            } else {
-                k->mul(w->da, w->d[L - 1], w->dz, count);
-            }
+            k->mul(w->da, w->d[L - 1], w->dz, count);
         }
         return k->loss[PN_LOSS_MSE](a, yT, count);
     }
@@ -201,7 +205,7 @@ static pn_status backward(const pn_mlp *net, const pn_dtype_kernels *k, const vo
                           workspace *w) {
     const size_t es = elem_size(net->dtype);
     char *grad = (char *)w->grad;
-    int64_t off = pn_mlp_param_count(net);
+    int64_t off = param_count(net);
     for (int l = net->n_layers - 1; l >= 0; l--) {
         int64_t din = net->sizes[l], dout = net->sizes[l + 1];
         off -= (din + 1) * dout;
@@ -266,7 +270,7 @@ static pn_status record(const pn_mlp *net, const pn_dtype_kernels *k, const pn_t
                         const pn_train_data *d, pn_recording *rec, workspace *w, double *loss) {
     const size_t es = elem_size(net->dtype);
     const int L = net->n_layers;
-    const int64_t s = rec->next, P = pn_mlp_param_count(net), out = net->sizes[L];
+    const int64_t s = rec->next, P = param_count(net), out = net->sizes[L];
     pn_status st = forward(net, k, w->xT, d->n, w, 1);
     if (st != PN_OK) return st;
     *loss = loss_and_grad(net, k, c, w->yT, d->labels, d->n, w, 1);
@@ -307,7 +311,7 @@ static void shuffle(int64_t *order, int64_t n, uint64_t *rng) {
 
 static void optimizer_step(const pn_mlp *net, const pn_dtype_kernels *k, const pn_train_config *c,
                            pn_train_state *s, const workspace *w) {
-    const int64_t P = pn_mlp_param_count(net);
+    const int64_t P = param_count(net);
     s->step++;
     if (c->optimizer == PN_OPT_ADAM)
         k->adam(net->params, w->grad, s->opt_a, s->opt_b, P, c, s->step);
@@ -333,7 +337,7 @@ static pn_status run_epoch(const pn_mlp *net, const pn_dtype_kernels *k, const p
         int64_t m = n - start < c->batch_size ? n - start : c->batch_size;
         const int64_t *idx = s->order + start;
         transpose(net->dtype, d->x, idx, m, in, w->xbT);
-        if (d->labels)
+        if (c->loss == PN_TRAIN_XENT) /* labels may be given, unused, with the other losses */
             for (int64_t r = 0; r < m; r++) w->lb[r] = d->labels[idx[r]];
         else
             transpose(net->dtype, d->y, idx, m, out, w->ybT);
@@ -359,9 +363,22 @@ static pn_status check_training(const pn_mlp *net, const pn_train_config *c, con
         return PN_ERR_ARG;
     if ((c->loss == PN_TRAIN_XENT) != (net->softmax_output != 0)) return PN_ERR_ARG;
     if (d->n < 1 || d->grid_n < 0 || c->batch_size < 1 || epochs < 0) return PN_ERR_SIZE;
+    if (rec->count < 0 || rec->next < 0 || rec->next > rec->count) return PN_ERR_SIZE;
+    const int L = net->n_layers;
+    const int64_t in = net->sizes[0], out = net->sizes[L], P = param_count(net);
+    const size_t es = elem_size(net->dtype);
+    if (!addressable(d->n, in, 1, es) || !addressable(d->n, out, 1, es) || !addressable(d->grid_n, in, 1, es) ||
+        !addressable(rec->count, P, 1, es) || !addressable(rec->count, d->grid_n, out, es) ||
+        !addressable(rec->count, L, 2, sizeof(double)))
+        return PN_ERR_OVERFLOW;
+    /* the epoch and step counters must not overflow on the way */
+    const int64_t steps_per_epoch = (d->n + c->batch_size - 1) / c->batch_size;
+    int64_t steps;
+    if (s->epoch < 0 || s->step < 0 || epochs > INT64_MAX - s->epoch ||
+        __builtin_mul_overflow(epochs, steps_per_epoch, &steps) || steps > INT64_MAX - s->step)
+        return PN_ERR_OVERFLOW;
     if (!d->x || (d->grid_n && !d->grid)) return PN_ERR_NULL;
     if (c->loss == PN_TRAIN_XENT ? !d->labels : !d->y) return PN_ERR_NULL;
-    const uintptr_t es = elem_size(net->dtype);
     const void *typed[] = {net->params, d->x, d->y, d->grid, s->opt_a, s->opt_b, rec->params, rec->predictions};
     const void *words[] = {d->labels, s->order, rec->epochs, rec->loss, rec->grad_norms, rec->unit_stats};
     for (size_t i = 0; i < sizeof typed / sizeof *typed; i++)
@@ -373,7 +390,6 @@ static pn_status check_training(const pn_mlp *net, const pn_train_config *c, con
             if (d->labels[i] < 0 || d->labels[i] >= net->sizes[net->n_layers]) return PN_ERR_LABEL;
     for (int64_t i = 0; i < d->n; i++)
         if (s->order[i] < 0 || s->order[i] >= d->n) return PN_ERR_ARG;
-    if (rec->count < 0 || rec->next < 0 || rec->next > rec->count) return PN_ERR_SIZE;
     if (rec->count && (!rec->epochs || !rec->loss || !rec->params || !rec->grad_norms || !rec->unit_stats ||
                        (d->grid_n && !rec->predictions)))
         return PN_ERR_NULL;
