@@ -1,0 +1,62 @@
+"""Writes the seed corpus for fuzz/fuzz_api.c into the directory given.
+
+One seed per entry point and SIMD level: the level's pn_simd_set call,
+then the entry point's opcode and bytes below 0x80, which decode as valid
+codes, small sizes and own buffers (see fuzz/README.md), so that every
+entry point is reached from the first run; lengths vary so that the
+filling recipes have input bytes to use.  Deterministic: the same seeds on
+every machine.
+"""
+import random
+import sys
+from pathlib import Path
+
+ARRAY_CALLS = 12             # opcodes 0..11: the calls with arrays
+MLP_FORWARD, TRAIN = 10, 11
+SIMD_SET, MESSAGES = 12, 13  # then pn_simd_set and the message calls
+LEVELS = (0, 1, 2)
+
+# A 2-4-1 network (tanh, identity) in the order decode_net reads it: layer
+# count, dtype, softmax flag, then width, act, alpha per layer and the last
+# width, the NULL-struct byte, and the placements of sizes, acts, alphas, params.
+def net(dtype: int, softmax: bool) -> bytes:
+    return bytes([1, dtype, 0 if softmax else 1, 1, 2, 0, 3, 0, 0, 1 if softmax else 0, 0x10, 0, 0, 0, 0])
+
+UNIFORM = bytes([0x01, 1, 2, 3, 4, 23])  # fill_reals: uniform in [-1/2, 1/2)
+ZEROS = bytes([0x03, 0, 0, 0, 0, 0])     # fill_reals: special value 0 throughout
+
+# pn_train: config (loss, optimizer, lr 0.1, momentum 0, nesterov, beta1 0.9,
+# beta2 0.999, eps 1e-8, weight decay 0, batch 3, shuffle), n 8, grid 4,
+# epoch 0, step 0, rng, 3 snapshots from slot 0, 3 epochs; 13 placements
+# (labels NULL if not with_labels); then the contents: params, x, y,
+# labels, grid, schedule, opt_a, opt_b, order.
+def train(dtype: int, xent: bool, with_labels: bool) -> bytes:
+    config = bytes([2 if xent else 0, 1 if xent else 0, 1, 8, 0, 5, 6, 7, 8, 3, 1, 8, 4, 0, 0]) + bytes(8)
+    config += bytes([3, 0, 3, 0, 0, 0 if with_labels else 0xF0]) + bytes(10)
+    labels = bytes(range(8)) if with_labels else b""
+    contents = UNIFORM * 3 + labels + UNIFORM + bytes([0, 0, 1, 1]) + ZEROS * 2 + bytes(5)
+    return bytes([TRAIN]) + net(dtype, xent) + config + contents
+
+def mlp_forward(dtype: int, softmax: bool) -> bytes:
+    return bytes([MLP_FORWARD]) + net(dtype, softmax) + bytes([16, 0, 0]) + UNIFORM * 2
+
+
+def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("seed-*"):
+        old.unlink()
+    for op in range(ARRAY_CALLS):
+        for level in LEVELS:
+            rng = random.Random(op * 8 + level)
+            body = bytes(rng.randrange(0x80) for _ in range(32 << level))
+            (out / f"seed-{op:02d}-level{level}").write_bytes(bytes([SIMD_SET, level, op]) + body)
+    for dtype in (0, 1):
+        for variant in (False, True):
+            (out / f"seed-train-{dtype}-{int(variant)}").write_bytes(train(dtype, variant, True))
+            (out / f"seed-mlp-{dtype}-{int(variant)}").write_bytes(mlp_forward(dtype, variant))
+        (out / f"seed-train-{dtype}-mse-targets-only").write_bytes(train(dtype, False, False))
+    (out / "seed-messages").write_bytes(bytes([MESSAGES, 0, 3, MESSAGES, 0x80, 0xFF, 0xFF, 0xFF, 0x7F]))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
