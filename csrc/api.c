@@ -144,7 +144,10 @@ pn_status pn_dense_forward(int dtype, const void *x, const void *W, const void *
     int64_t nx, nw, ny;
     TRY(check_dense(dtype, x, W, n, in, out, &nx, &nw, &ny));
     TRY(need(y, ny));
-    if (b) TRY(need(b, out));
+    if (b) {
+        TRY(check_count(dtype, out));
+        TRY(need(b, out));
+    }
     const size_t es = elem_size(dtype);
     if (overlap(y, ny, x, nx, es) || overlap(y, ny, W, nw, es) || overlap(y, ny, b, out, es)) return PN_ERR_ARG;
     if (!ny) return PN_OK;
@@ -171,7 +174,10 @@ pn_status pn_dense_backward(int dtype, const void *x, const void *W, const void 
     if (!dx && !dW && !db) return PN_OK;
     if (dx) TRY(need(dx, nx));
     if (dW) TRY(need(dW, nw));
-    if (db) TRY(need(db, out));
+    if (db) {
+        TRY(check_count(dtype, out));
+        TRY(need(db, out));
+    }
     const size_t es = elem_size(dtype);
     const void *outs[3] = {dx, dW, db}, *ins[3] = {x, W, dy};
     const int64_t out_n[3] = {nx, nw, out}, in_n[3] = {nx, nw, ny};

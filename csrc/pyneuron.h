@@ -113,7 +113,8 @@ pn_status pn_softmax_backward(int dtype, int log, const void *x,
 /* ---- Dense layer: y = x W + b ---------------------------------------- */
 
 /* x: (n, in), W: (in, out), b: (out,) or NULL, y: (n, out).
- * y must not overlap x, W or b. */
+ * y must not overlap x, W or b.  With in == 0, x and W may be NULL and every
+ * row of y is b (zeros without b). */
 pn_status pn_dense_forward(int dtype, const void *x, const void *W,
                            const void *b, void *y,
                            int64_t n, int64_t in, int64_t out);
@@ -125,7 +126,8 @@ pn_status pn_dense_backward(int dtype, const void *x, const void *W,
 
 /* ---- Losses ----------------------------------------------------------- */
 
-/* Mean loss over the n elements of pred / target, written to *loss. */
+/* Mean loss over the n elements of pred / target, written to *result
+ * (non-NULL and 8-byte aligned). */
 pn_status pn_loss(int loss, int dtype, const void *pred, const void *target,
                   int64_t n, double *result);
 /* dL/dpred of the mean loss, written to grad (n elements; may alias pred). */
@@ -148,7 +150,9 @@ pn_status pn_cross_entropy_backward(int dtype, const void *logits,
  * sizes[n_layers] outputs.  params holds, layer after layer, W (sizes[l] x
  * sizes[l+1], row-major) then b (sizes[l+1]).  Layer l's output goes
  * through acts[l] with parameter alphas[l]; with softmax_output the last
- * layer's acts entry is ignored and its rows go through softmax instead. */
+ * layer's acts entry is ignored and its rows go through softmax instead.
+ * n_layers is 1..64 and every width 1..2^24 (else PN_ERR_SIZE); sizes, acts
+ * and alphas are non-NULL and aligned (else PN_ERR_NULL, PN_ERR_ALIGN). */
 typedef struct pn_mlp {
     int dtype;
     int n_layers;
@@ -181,13 +185,15 @@ typedef struct pn_train_config {
     int nesterov;             /* SGD */
     double beta1, beta2, eps; /* Adam */
     double weight_decay;      /* Adam */
-    int64_t batch_size;       /* 1 .. n; n is full batch */
+    int64_t batch_size;       /* >= 1; n or more is full batch */
     int shuffle;              /* reshuffle the samples every epoch */
 } pn_train_config;
 
 /* The training set (x: n x inputs; targets: y (n x outputs) for MSE and
  * BCE, labels (n class indices) for XENT) and the inputs at which
- * predictions are recorded (grid: grid_n x inputs). */
+ * predictions are recorded (grid: grid_n x inputs).  Only XENT reads labels
+ * and only MSE and BCE read y, but labels, when given, must be in range
+ * (PN_ERR_LABEL) whatever the loss. */
 typedef struct pn_train_data {
     const void *x;
     const void *y;
@@ -227,7 +233,8 @@ typedef struct pn_recording {
 } pn_recording;
 
 /* Number of parameters (weights and biases) of the network; -1 if the
- * network is invalid (any check pn_mlp_forward would refuse it for). */
+ * network is invalid: NULL, a NULL or misaligned sizes/acts/alphas, an
+ * unknown dtype or activation, a layer count or width out of range. */
 int64_t pn_mlp_param_count(const pn_mlp *net);
 
 /* Train for `epochs` more epochs, recording every snapshot due on the way
@@ -235,7 +242,11 @@ int64_t pn_mlp_param_count(const pn_mlp *net);
  * diverges when a recorded snapshot's loss is not finite, or an epoch's
  * own loss is not: it then stops, the state reached is the last snapshot
  * (recorded in the next slot, whatever epoch was scheduled there, unless
- * just recorded), and PN_DIVERGED is returned, state->epoch telling where. */
+ * just recorded), and PN_DIVERGED is returned, state->epoch telling where.
+ * Every array's byte count, read by the loss or not, must fit in the
+ * address space, and state->epoch and state->step must be >= 0 and stay
+ * below INT64_MAX over `epochs` epochs of ceil(n / batch) steps (else
+ * PN_ERR_OVERFLOW). */
 pn_status pn_train(const pn_mlp *net, const pn_train_config *config, const pn_train_data *data,
                    pn_train_state *state, pn_recording *rec, int64_t epochs);
 

@@ -367,12 +367,12 @@ static pn_status check_training(const pn_mlp *net, const pn_train_config *c, con
     const int L = net->n_layers;
     const int64_t in = net->sizes[0], out = net->sizes[L], P = param_count(net);
     const size_t es = elem_size(net->dtype);
-    if (!addressable(d->n, in, 1, es) || !addressable(d->n, out, 1, es) || !addressable(d->grid_n, in, 1, es) ||
+    if (!addressable(d->n, 1, 1, sizeof(int64_t)) || !addressable(d->n, in, 1, es) || !addressable(d->n, out, 1, es) || !addressable(d->grid_n, in, 1, es) ||
         !addressable(rec->count, P, 1, es) || !addressable(rec->count, d->grid_n, out, es) ||
         !addressable(rec->count, L, 2, sizeof(double)))
         return PN_ERR_OVERFLOW;
     /* the epoch and step counters must not overflow on the way */
-    const int64_t steps_per_epoch = (d->n + c->batch_size - 1) / c->batch_size;
+    const int64_t steps_per_epoch = d->n / c->batch_size + (d->n % c->batch_size != 0);
     int64_t steps;
     if (s->epoch < 0 || s->step < 0 || epochs > INT64_MAX - s->epoch ||
         __builtin_mul_overflow(epochs, steps_per_epoch, &steps) || steps > INT64_MAX - s->step)

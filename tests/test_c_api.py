@@ -113,9 +113,10 @@ def test_dense_without_inputs_gives_the_bias():
     np.testing.assert_array_equal(y, np.zeros((2, 3)))
 
 
-def training_call(n=16, batch=4, epochs=3, with_labels=False, epoch=0, step=0, count=4):
-    """pn_train of a 1-3-1 MSE net on n points: (status, final parameters)."""
-    net, keep = c_net([1, 3, 1], [lib.PN_ACT_TANH, lib.PN_ACT_IDENTITY])
+def training_call(n=16, batch=4, epochs=3, with_labels=False, epoch=0, step=0, count=4, dtype=lib.PN_F64):
+    """pn_train of a 1-3-1 MSE net on n points: (status, final parameters).
+    (A float32 net is only for calls refused before any array is read.)"""
+    net, keep = c_net([1, 3, 1], [lib.PN_ACT_TANH, lib.PN_ACT_IDENTITY], dtype)
     x = np.linspace(0, 1, 16).reshape(-1, 1)
     y = np.exp(-5 * x)
     labels = np.zeros(16, np.int64)
@@ -152,3 +153,17 @@ def test_training_sizes_and_counters_that_overflow_are_refused():
     assert training_call(count=2**61)[0] == lib.PN_ERR_OVERFLOW
     assert training_call(epoch=2**63 - 2, epochs=5)[0] == lib.PN_ERR_OVERFLOW
     assert training_call(step=2**63 - 1)[0] == lib.PN_ERR_OVERFLOW
+
+
+def test_dense_bias_counts_that_overflow_are_refused():
+    b = np.zeros(4)
+    assert lib.pn_dense_forward(lib.PN_F64, ffi.NULL, ffi.NULL, ffi.from_buffer(b), ffi.NULL, 0, 0, 2**62) \
+        == lib.PN_ERR_OVERFLOW
+    assert lib.pn_dense_backward(lib.PN_F64, ffi.NULL, ffi.NULL, ffi.NULL, ffi.NULL, ffi.NULL,
+                                 ffi.from_buffer(b), 0, 0, 2**62) == lib.PN_ERR_OVERFLOW
+
+
+def test_batch_sizes_and_sample_counts_near_the_limits():
+    assert training_call(batch=2**63 - 1)[0] == lib.PN_OK  # larger than n: full batch
+    # float32 inputs of 2^60 + 1 rows fit; the 8-byte order and labels arrays do not
+    assert training_call(n=2**60 + 1, dtype=lib.PN_F32)[0] == lib.PN_ERR_OVERFLOW
