@@ -192,9 +192,7 @@ static double huge_of(size_t elem) { return elem == 4 ? FLT_MAX : DBL_MAX; }
 #define MAX_ARRAYS 17
 
 enum placement { PLACE_OWN, PLACE_NULL, PLACE_MISALIGNED, PLACE_SAME, PLACE_SHIFTED };
-/* ROLE_ALIGNED: never misaligned by the harness, to step around a known
- * gap in csrc (README.md, "Known gaps"), which would otherwise end every run. */
-enum { ROLE_OUTPUT = 1, ROLE_ATTACHABLE = 2, ROLE_ALIGNED = 4 };
+enum { ROLE_OUTPUT = 1, ROLE_ATTACHABLE = 2 };
 
 typedef struct {
     const char *name;
@@ -262,7 +260,7 @@ static void declare(reader *r, call *c, const char *name, int64_t count, size_t 
     unsigned kind = b < own_below ? 0 : 1 + (b - own_below) * 4 / span;
     a->place = PLACE_OWN;
     if (kind == 1) a->place = PLACE_NULL;
-    else if (kind == 2 && !(role & ROLE_ALIGNED)) {
+    else if (kind == 2) {
         a->place = PLACE_MISALIGNED;
         a->offset = 1 + (int64_t)(take_u8(r) % (elem - 1));
     } else if (kind >= 3 && a->attachable && i > 0) {
@@ -944,9 +942,6 @@ static void decode_dense_forward(reader *r, call *c) {
     decode_dense_sizes(r, c);
     const size_t es = elem_of(c->dtype);
     declare(r, c, "x", product(c->n, c->in), es, 0, 0xD0);
-    /* An empty x given as NULL with in == 0: the bias-only GEMM path offsets
-     * it, NULL + 0 (README.md, "Known gaps"). */
-    if (c->in == 0 && c->a[DF_X].place == PLACE_NULL) c->a[DF_X].place = PLACE_OWN;
     declare(r, c, "W", product(c->in, c->out), es, ROLE_ATTACHABLE, 0xD0);
     declare(r, c, "b", c->out, es, ROLE_ATTACHABLE, 0xD0);
     declare(r, c, "y", product(c->n, c->out), es, ROLE_OUTPUT | ROLE_ATTACHABLE, 0xD0);
@@ -982,9 +977,12 @@ static verdict expect_dense_sizes(const call *c) {
     return v;
 }
 
-/* b and the backward outputs are optional: NULL means none. */
+/* b and the backward outputs are optional: NULL means none; one given has
+ * the bytes of its count (b and db: out elements, even when n and in are 0). */
 static void expect_optional(verdict *v, const array *a) {
-    if (a->ptr) expect_present(v, a);
+    if (!a->ptr) return;
+    expect_count(v, a->count, a->elem);
+    expect_present(v, a);
 }
 
 static verdict expect_dense_forward(const call *c) {
@@ -1035,6 +1033,15 @@ static void check_product(const array *out, const array *A, int64_t rsa, int64_t
 
 static void check_dense_forward(const call *c, pn_status st) {
     check_product(&c->a[DF_Y], &c->a[DF_X], c->in, 1, &c->a[DF_W], c->out, 1, &c->a[DF_B], c->n, c->out, c->in);
+    /* no inputs: every row is exactly the bias (x W is all zeros), or zeros without one */
+    const array *y = &c->a[DF_Y], *b = &c->a[DF_B];
+    for (int64_t i = 0; c->in == 0 && c->out && i < c->n; i++)
+        for (int64_t j = 0; j < c->out; j++) {
+            const double got = load_real(y->elem, y->ptr, i * c->out + j);
+            const double want = b->ptr ? load_real(b->elem, b->at_call, j) : 0.0;
+            REQUIRE(same_value(got, want), "y[%lld][%lld] = %a with no inputs, bias %a", (long long)i, (long long)j,
+                    got, want);
+        }
 }
 
 /* dx = dy W^T, dW = x^T dy, db = column sums of dy. */
@@ -1058,7 +1065,7 @@ static void decode_loss(reader *r, call *c, int backward) {
     declare(r, c, "pred", c->n, es, 0, 0xD0);
     declare(r, c, "target", c->n, es, ROLE_ATTACHABLE, 0xD0);
     if (backward) declare(r, c, "grad", c->n, es, ROLE_OUTPUT | ROLE_ATTACHABLE, 0xD0);
-    else declare(r, c, "result", 1, sizeof(double), ROLE_OUTPUT | ROLE_ALIGNED, 0xD0); /* api.c: unchecked */
+    else declare(r, c, "result", 1, sizeof(double), ROLE_OUTPUT, 0xD0);
 }
 static void decode_loss_forward(reader *r, call *c) { decode_loss(r, c, 0); }
 static void decode_loss_backward(reader *r, call *c) { decode_loss(r, c, 1); }
@@ -1168,7 +1175,7 @@ static void decode_xent(reader *r, call *c, int backward) {
     if (given >= 4 && given != 6) c->a[XE_LABELS].place = PLACE_NULL;
     if (given < 4 || given == 7) c->a[XE_TARGET].place = PLACE_NULL;
     if (backward) declare(r, c, "grad", count, es, ROLE_OUTPUT | ROLE_ATTACHABLE, 0xD0);
-    else declare(r, c, "result", 1, sizeof(double), ROLE_OUTPUT | ROLE_ALIGNED, 0xD0); /* api.c: unchecked */
+    else declare(r, c, "result", 1, sizeof(double), ROLE_OUTPUT, 0xD0);
 }
 static void decode_xent_forward(reader *r, call *c) { decode_xent(r, c, 0); }
 static void decode_xent_backward(reader *r, call *c) { decode_xent(r, c, 1); }
@@ -1298,13 +1305,13 @@ static void check_xent_backward(const call *c, pn_status st) {
 enum { NET_SIZES, NET_ACTS, NET_ALPHAS, NET_PARAMS };
 
 /* Layer widths: bytes 0xF0..0xFF give ones the implementation refuses
- * (below 1, or past its 2^24 limit: such layers cannot be backed here).
- * None so large that 2^24 times it overflows: check_net multiplies by a
- * width before checking it (README.md, "Known gaps"). */
+ * (below 1, or past its 2^24 limit: such layers cannot be backed here),
+ * some so large that their products with any other width overflow. */
 static int64_t take_width(reader *r, int64_t max) {
-    const int64_t invalid[] = {0, -1, ((int64_t)1 << 24) + 1, (int64_t)1 << 38};
+    const int64_t invalid[] = {0, -1, ((int64_t)1 << 24) + 1, (int64_t)1 << 38,
+                               (int64_t)1 << 62, INT64_MAX, INT64_MIN, ((int64_t)1 << 32) + 1};
     unsigned b = take_u8(r);
-    return b < 0xF0 ? 1 + (int64_t)(b % (unsigned)max) : invalid[b % 4];
+    return b < 0xF0 ? 1 + (int64_t)(b % (unsigned)max) : invalid[b % 8];
 }
 
 static int width_ok(int64_t w) { return w >= 1 && w <= ((int64_t)1 << 24); }
@@ -1331,10 +1338,9 @@ static void decode_net(reader *r, call *c, int64_t max_width) {
     }
     c->null_struct = take_u8(r) < 8 ? 1 + (int)take_u8(r) % 5 : 0;
     const size_t es = elem_of(c->dtype);
-    /* check_net reads these three without checking their alignment */
-    declare(r, c, "sizes", layers + 1, sizeof(int64_t), ROLE_ALIGNED, 0xF0);
-    declare(r, c, "acts", layers, sizeof(int), ROLE_ALIGNED, 0xF0);
-    declare(r, c, "alphas", layers, sizeof(double), ROLE_ALIGNED, 0xF0);
+    declare(r, c, "sizes", layers + 1, sizeof(int64_t), 0, 0xF0);
+    declare(r, c, "acts", layers, sizeof(int), 0, 0xF0);
+    declare(r, c, "alphas", layers, sizeof(double), 0, 0xF0);
     declare(r, c, "params", s->params, es, ROLE_OUTPUT, 0xF0);
 }
 
@@ -1368,24 +1374,47 @@ static void expect_net(verdict *v, const call *c) {
     if (s->n_layers < 1) refuse(v, PN_ERR_SIZE);
     if (s->n_layers > 64) allow(v, PN_ERR_SIZE); /* the implementation's limit */
     for (int l = 0; l <= s->n_layers && l <= MAX_DECLARED_LAYERS; l++) {
-        if (!width_ok(s->widths[l])) {
-            refuse(v, PN_ERR_SIZE);
-            allow(v, PN_ERR_OVERFLOW);
-        }
+        if (!width_ok(s->widths[l])) refuse(v, PN_ERR_SIZE);
         if (l < s->n_layers && (s->acts[l] < 0 || s->acts[l] >= PN_ACT_COUNT)) refuse(v, PN_ERR_OP);
     }
     for (int i = NET_SIZES; i <= NET_PARAMS; i++) {
         const array *a = &c->a[i];
         if (!a->ptr) refuse(v, PN_ERR_NULL);
         else if (a->count > 0 && misaligned(a)) refuse(v, PN_ERR_ALIGN);
+        /* sizes, acts and alphas are read through their pointers, which are
+         * checked even when empty (acts and alphas, for no layers: refused anyway) */
+        else if (i != NET_PARAMS && misaligned(a)) allow(v, PN_ERR_ALIGN);
     }
 }
 
+/* What pn_mlp_param_count must return for the decoded network: its
+ * parameter count, or -1 for a network pn_mlp_forward refuses whatever its
+ * other arguments (a missing array, misaligned sizes, acts or alphas, an
+ * unknown dtype or activation, a layer count or width out of range).
+ * Sets *either for more than 64 layers, the implementation's limit, which
+ * the header does not state: -1 and the count are both accepted. */
+static int64_t expected_param_count(const call *c, int *either) {
+    const net_shape *s = &c->shape;
+    *either = 0;
+    for (int i = NET_SIZES; i <= NET_PARAMS; i++)
+        if (!c->a[i].ptr || (i != NET_PARAMS && misaligned(&c->a[i]))) return -1;
+    if (!valid_dtype(c->dtype) || s->params < 0) return -1;
+    for (int l = 0; l < s->n_layers && l < MAX_DECLARED_LAYERS; l++)
+        if (s->acts[l] < 0 || s->acts[l] >= PN_ACT_COUNT) return -1;
+    *either = s->n_layers > 64;
+    return s->params;
+}
+
+/* pn_mlp_param_count on the network as decoded, valid or not, and on NULL;
+ * it reads the network only (any write shows in the checks of the call). */
 static void require_param_count(const call *c) {
     pn_mlp net;
+    int either;
     bind_net((call *)c, &net, c->a[NET_PARAMS].ptr);
-    REQUIRE(pn_mlp_param_count(&net) == c->shape.params, "pn_mlp_param_count %lld, expected %lld",
-            (long long)pn_mlp_param_count(&net), (long long)c->shape.params);
+    const int64_t got = pn_mlp_param_count(&net), want = expected_param_count(c, &either);
+    REQUIRE(got == want || (either && got == -1), "pn_mlp_param_count %lld, expected %lld%s", (long long)got,
+            (long long)want, either ? " or -1" : "");
+    REQUIRE(pn_mlp_param_count(NULL) == -1, "pn_mlp_param_count(NULL) %lld", (long long)pn_mlp_param_count(NULL));
 }
 
 /* ---- pn_mlp_forward ---------------------------------------------------------- */
@@ -1412,6 +1441,7 @@ static pn_status invoke_mlp_forward(call *c) {
 
 static verdict expect_mlp_forward(const call *c) {
     verdict v = {0};
+    require_param_count(c);
     if (c->null_struct) refuse(&v, PN_ERR_NULL);
     expect_net(&v, c);
     if (c->n < 0) refuse(&v, PN_ERR_SIZE);
@@ -1427,7 +1457,6 @@ static verdict expect_mlp_forward(const call *c) {
 
 /* Softmax outputs: rows of probabilities summing to 1. */
 static void check_mlp_forward(const call *c, pn_status st) {
-    require_param_count(c);
     const array *y = &c->a[MLP_Y];
     const int64_t out = net_outputs(c);
     if (!c->shape.softmax_output) return;
@@ -1452,20 +1481,25 @@ enum {
     TR_LOSS, TR_REC_PARAMS, TR_PREDICTIONS, TR_GRAD_NORMS, TR_UNIT_STATS /* recording */
 };
 
-/* Mostly small and valid; now and then far out.  Not near INT64_MAX:
- * pn_train adds the epochs to the epoch and steps the step counter
- * unchecked (README.md, "Known gaps"). */
+/* Mostly small and valid; now and then far out: negative (refused), or
+ * near INT64_MAX, where a few more epochs or steps overflow (refused) or
+ * just fit. */
 static int64_t take_counter(reader *r) {
-    const int64_t far[] = {-5, INT64_MIN + 1, -((int64_t)1 << 62), INT64_MIN};
+    const int64_t far[] = {-5, INT64_MIN + 1, -((int64_t)1 << 62), INT64_MIN,
+                           INT64_MAX, INT64_MAX - 2, INT64_MAX - 40, (int64_t)1 << 62};
     unsigned b = take_u8(r);
-    return b < 0xFC ? (int64_t)(b % 12) : far[b - 0xFC];
+    return b < 0xF8 ? (int64_t)(b % 12) : far[b - 0xF8];
 }
 
-/* A count for pn_train, which does not refuse counts whose byte count
- * overflows (README.md, "Known gaps"): those come out negative here. */
+/* A count for pn_train: take_count's, and (bytes 0xF0..0xF3, the ones
+ * below take_count's unbacked range) counts just past PTRDIFF_MAX / 8,
+ * whose 8-byte arrays (labels, order, the schedule and the losses)
+ * overflow while 4-byte ones of the same count would not. */
 static int64_t take_training_count(reader *r, int64_t cap) {
-    const int64_t n = take_count(r, cap);
-    return n > cap ? -n : n;
+    const int64_t past_words[] = {((int64_t)1 << 60) + 1, ((int64_t)1 << 60) + 5, ((int64_t)3 << 59),
+                                  ((int64_t)1 << 61) - 1};
+    if (r->pos < r->size && r->data[r->pos] >= 0xF0 && r->data[r->pos] < 0xF4) return past_words[take_u8(r) - 0xF0];
+    return take_count(r, cap);
 }
 
 static void decode_train(reader *r, call *c) {
@@ -1591,9 +1625,10 @@ static void expect_given(verdict *v, const array *a, int used) {
     }
 }
 
+/* ceil(n / batch), for n, batch >= 1 (n may be near INT64_MAX) */
 static int64_t batches_per_epoch(const call *c) {
     const int64_t n = c->data.n, b = c->config.batch_size;
-    return b >= n ? 1 : (n + b - 1) / b;
+    return n / b + (n % b != 0);
 }
 
 /* Whether the recording schedule, from rec->next on, goes back to an epoch
@@ -1612,9 +1647,19 @@ static int schedule_goes_back(const call *c) {
     return 0;
 }
 
+/* a * b * c elements of `size` bytes overflow PTRDIFF_MAX (negative
+ * factors, refused as sizes, do not count here). */
+static int bytes_overflow(int64_t a, int64_t b, int64_t c, size_t size) {
+    int64_t ab, abc;
+    if (a < 0 || b < 0 || c < 0) return 0;
+    if (__builtin_mul_overflow(a, b, &ab) || __builtin_mul_overflow(ab, c, &abc)) return 1;
+    return (uint64_t)abc > (uint64_t)PTRDIFF_MAX / size;
+}
+
 static verdict expect_train(const call *c) {
     verdict v = {0};
     const pn_train_config *k = &c->config;
+    require_param_count(c);
     if (c->null_struct) refuse(&v, PN_ERR_NULL); /* the other rules' codes may come first */
     expect_net(&v, c);
     if (k->loss < PN_TRAIN_MSE || k->loss > PN_TRAIN_XENT || (k->optimizer != PN_OPT_SGD && k->optimizer != PN_OPT_ADAM))
@@ -1631,6 +1676,22 @@ static verdict expect_train(const call *c) {
     if (!xent && c->shape.softmax_output) allow(&v, PN_ERR_ARG);
     if (c->data.n < 0 || c->data.grid_n < 0 || k->batch_size < 1 || c->epochs < 0) refuse(&v, PN_ERR_SIZE);
     if (c->data.n == 0) allow(&v, PN_ERR_SIZE);
+    /* every array's bytes must fit, whether the loss reads it or not (y, labels) */
+    const int64_t n = c->data.n, grid_n = c->data.grid_n, count = c->rec.count;
+    const int64_t in = net_inputs(c), out = net_outputs(c), P = c->shape.params, layers = c->shape.n_layers;
+    const size_t es = elem_of(c->dtype);
+    if (bytes_overflow(n, in, 1, es) || bytes_overflow(n, out, 1, es) || bytes_overflow(n, 1, 1, sizeof(int64_t)) ||
+        bytes_overflow(grid_n, in, 1, es) || bytes_overflow(count, P, 1, es) ||
+        bytes_overflow(count, grid_n, out, es) || bytes_overflow(count, layers, 2, sizeof(double)))
+        refuse(&v, PN_ERR_OVERFLOW);
+    /* the epoch and step counters: never negative, and never past INT64_MAX */
+    const int64_t epoch = c->state.epoch, step = c->state.step;
+    int64_t steps;
+    if (epoch < 0 || step < 0) refuse(&v, PN_ERR_OVERFLOW);
+    else if (c->epochs >= 0 && n >= 1 && k->batch_size >= 1 &&
+             (c->epochs > INT64_MAX - epoch || __builtin_mul_overflow(c->epochs, batches_per_epoch(c), &steps) ||
+              steps > INT64_MAX - step))
+        refuse(&v, PN_ERR_OVERFLOW);
     expect_given(&v, &c->a[TR_X], 1);
     expect_given(&v, &c->a[TR_Y], !xent);
     expect_given(&v, &c->a[TR_LABELS], xent);
@@ -1640,11 +1701,12 @@ static verdict expect_train(const call *c) {
     expect_given(&v, &c->a[TR_ORDER], 1);
     for (int i = TR_EPOCHS; i <= TR_UNIT_STATS; i++)
         if (i == TR_EPOCHS || i >= TR_LOSS) expect_given(&v, &c->a[i], 1);
+    /* labels, when given, are checked whatever the loss */
     const array *labels = &c->a[TR_LABELS], *order = &c->a[TR_ORDER];
     if (labels->ptr && !misaligned(labels) && backed(labels->count))
         for (int64_t i = 0; i < labels->count; i++) {
             const int64_t l = load_i64(labels->at_call, i);
-            if (l < 0 || l >= net_outputs(c)) (xent ? refuse : allow)(&v, PN_ERR_LABEL);
+            if (l < 0 || l >= net_outputs(c)) refuse(&v, PN_ERR_LABEL);
         }
     if (order->ptr && !misaligned(order) && backed(order->count))
         for (int64_t i = 0; i < order->count; i++) {
@@ -1693,18 +1755,18 @@ static void require_first_snapshot(call *c, int64_t slot) {
 }
 
 /* Training again from the same start without the targets the loss does not
- * read must give the same bits.  Checked for cross-entropy's y only: MSE
- * and BCE minibatches read labels when given (README.md, "Known gaps"). */
+ * read must give the same bits: cross-entropy's y, MSE's and BCE's labels. */
 static void require_unused_targets_ignored(const call *c, pn_status st) {
-    if (c->config.loss != PN_TRAIN_XENT || !c->a[TR_Y].ptr) return;
+    const int unused = c->config.loss == PN_TRAIN_XENT ? TR_Y : TR_LABELS;
+    if (!c->a[unused].ptr) return;
     call other;
     separate_copy(c, &other);
-    other.a[TR_Y].ptr = NULL;
+    other.a[unused].ptr = NULL;
     other.state = c->state_at_call;
     other.rec = c->rec_at_call;
     bind_training(&other);
     const pn_status again = invoke_at(&other, c->level);
-    const char *why = "without the unused y";
+    const char *why = unused == TR_Y ? "without the unused y" : "without the unused labels";
     REQUIRE(again == st, "status %d %s, %d with them", (int)again, why, (int)st);
     REQUIRE(other.state.epoch == c->state.epoch && other.state.step == c->state.step &&
                 other.state.rng == c->state.rng && other.rec.next == c->rec.next,
@@ -1716,7 +1778,6 @@ static void require_unused_targets_ignored(const call *c, pn_status st) {
 static void check_train(const call *c, pn_status st) {
     const pn_train_state *s0 = &c->state_at_call, *s = &c->state;
     const int64_t next0 = c->rec_at_call.next, next = c->rec.next, stop = add_saturating(s0->epoch, c->epochs);
-    require_param_count(c);
     REQUIRE(next >= next0 && next <= c->rec.count, "recording next %lld (was %lld, capacity %lld)", (long long)next,
             (long long)next0, (long long)c->rec.count);
     if (st == PN_OK) REQUIRE(!schedule_goes_back(c), "a schedule going back in time is accepted");
