@@ -33,11 +33,13 @@ static int detect_x86(void) {
 }
 #endif
 
+static int disabled = 0; /* levels turned off by pn_simd_disable */
+
 int pn_simd_supported(void) {
 #ifdef PN_HAVE_X86
-    return detect_x86();
+    return detect_x86() & ~disabled;
 #else
-    return 1 << PN_SIMD_BASELINE;
+    return (1 << PN_SIMD_BASELINE) & ~disabled;
 #endif
 }
 
@@ -70,11 +72,28 @@ int pn_simd_get(void) {
     return active_level;
 }
 
+pn_status pn_simd_disable(int mask) {
+    if (mask & ((1 << PN_SIMD_BASELINE) | ~((1 << PN_SIMD_COUNT) - 1))) return PN_ERR_SIMD;
+    disabled |= mask;
+    if (active_level >= 0 && (disabled & (1 << active_level))) active_level = best_level();
+    return PN_OK;
+}
+
 const pn_kernel_table *pn_active_kernels(void) { return tables[pn_simd_get()]; }
+
+/* Levels whose tables served this thread's calls (pn_simd_served). */
+static _Thread_local int served = 0;
 
 const pn_dtype_kernels *pn_kernels_for(int dtype) {
     const pn_kernel_table *t = pn_active_kernels();
+    served |= 1 << t->level;
     return dtype == PN_F32 ? &t->f32 : &t->f64;
+}
+
+int pn_simd_served(int reset) {
+    int mask = served;
+    if (reset) served = 0;
+    return mask;
 }
 
 const char *pn_build_info(void) {

@@ -60,6 +60,7 @@ typedef struct pn_dtype_kernels {
 } pn_dtype_kernels;
 
 typedef struct pn_kernel_table {
+    int level; /* the pn_simd level whose translation unit filled the table */
     pn_dtype_kernels f32, f64;
 } pn_kernel_table;
 

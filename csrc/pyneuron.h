@@ -84,6 +84,16 @@ int pn_simd_supported(void);
 pn_status pn_simd_set(int level);
 /* The level in use. */
 int pn_simd_get(void);
+/* Treat the levels in `mask` (bit k = level k) as unsupported from now on,
+ * as if the CPU lacked them: pn_simd_supported leaves them out, pn_simd_set
+ * refuses them, and a disabled level in use gives way to the best one left.
+ * Baseline cannot be disabled (PN_ERR_SIMD).  Not thread-safe: call it
+ * before other threads use pyneuron. */
+pn_status pn_simd_disable(int mask);
+/* Bit mask of the levels whose kernel tables served this thread's calls
+ * since the last reset (bit k = level k); `reset` != 0 clears it after
+ * reading.  Tests use it to prove that a level's own kernels ran. */
+int pn_simd_served(int reset);
 /* Human-readable text for a status code. */
 const char *pn_status_message(int status);
 /* The compiler and the SIMD levels compiled into this build. */

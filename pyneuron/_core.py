@@ -15,6 +15,9 @@ __all__ = ["ffi", "lib", "check", "simd_level", "simd_levels", "set_simd_level",
 #: SIMD level names, indexed by their ``pn_simd`` code.
 LEVELS = ("baseline", "avx2", "avx512")
 
+#: Levels turned off by PYNEURON_DISABLE_SIMD (treated as unsupported).
+_disabled: tuple[str, ...] = ()
+
 _STATUS_ERRORS = {
     lib.PN_ERR_NOMEM: MemoryError,
     lib.PN_ERR_SIMD: RuntimeError,
@@ -48,14 +51,29 @@ def set_simd_level(level: str) -> None:
     if level not in LEVELS:
         raise ValueError(f"unknown SIMD level {level!r}; expected one of {', '.join(LEVELS)}")
     if level not in simd_levels():
-        raise RuntimeError(
-            f"SIMD level {level!r} is not supported by this CPU; "
-            f"available: {', '.join(simd_levels())}"
-        )
+        why = "disabled by PYNEURON_DISABLE_SIMD" if level in _disabled else "not supported by this CPU"
+        raise RuntimeError(f"SIMD level {level!r} is {why}; available: {', '.join(simd_levels())}")
     check(lib.pn_simd_set(LEVELS.index(level)), "set_simd_level")
 
 
+def _disable_from_environment() -> None:
+    """PYNEURON_DISABLE_SIMD=avx512[,avx2]: run as if the CPU lacked these
+    levels (as numpy's NPY_DISABLE_CPU_FEATURES does), to reproduce a
+    smaller machine's results or to test the refusal of a missing level."""
+    global _disabled
+    names = [n.strip().lower() for n in os.environ.get("PYNEURON_DISABLE_SIMD", "").split(",") if n.strip()]
+    for name in names:
+        if name not in LEVELS:
+            raise ImportError(f"PYNEURON_DISABLE_SIMD={name}: unknown SIMD level; "
+                              f"expected some of {', '.join(LEVELS[1:])}")
+        if name == LEVELS[0]:
+            raise ImportError("PYNEURON_DISABLE_SIMD: baseline, the portable path, cannot be disabled")
+    _disabled = tuple(names)
+    check(lib.pn_simd_disable(sum(1 << LEVELS.index(n) for n in names)), "PYNEURON_DISABLE_SIMD")
+
+
 def _apply_environment() -> None:
+    _disable_from_environment()
     requested = os.environ.get("PYNEURON_SIMD", "").strip().lower()
     if requested:
         try:

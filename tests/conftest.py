@@ -1,8 +1,11 @@
 """Shared fixtures.  Numerical tests take the ``simd`` fixture, so they run
-once under every SIMD level this CPU supports."""
+once under every SIMD level this CPU supports -- and the fixture checks, from
+the identity each kernel table carries, that the kernels which ran were that
+level's own and no other's."""
 import pytest
 
 import pyneuron
+from pyneuron._core import LEVELS as ALL_LEVELS, lib
 
 LEVELS = pyneuron.simd_levels()
 
@@ -11,8 +14,13 @@ LEVELS = pyneuron.simd_levels()
 def simd(request):
     previous = pyneuron.simd_level()
     pyneuron.set_simd_level(request.param)
+    lib.pn_simd_served(1)
     yield request.param
+    served = lib.pn_simd_served(1)
     pyneuron.set_simd_level(previous)
+    levels = [name for code, name in enumerate(ALL_LEVELS) if served >> code & 1]
+    assert levels == [request.param], (
+        f"a test run at {request.param} ran the kernels of {levels or 'no level'} in its thread")
 
 
 @pytest.fixture
