@@ -8,7 +8,8 @@ import pytest
 
 import pyneuron.functional as F
 from pyneuron._registry import ACTIVATIONS
-from refs import FLOAT64, MPMATH, in_dtype, mp_reference, special_values, ulp_distance, variants
+from refs import (FLOAT64, MPMATH, float32_sweep, float64_sample, in_dtype, mp_reference, special_values,
+                  ulp_distance, variants)
 
 CASES = [(spec, params) for spec in ACTIVATIONS for params in variants(spec)]
 IDS = [spec.name + "".join(f"-{v}" for v in params.values()) for spec, params in CASES]
@@ -17,12 +18,6 @@ IDS = [spec.name + "".join(f"-{v}" for v in params.values()) for spec, params in
 def test_every_registry_row_has_references():
     for spec in ACTIVATIONS:
         assert spec.name in FLOAT64 and spec.name in MPMATH, spec.name
-
-
-def float32_sweep() -> np.ndarray:
-    dense = np.linspace(-100, 100, 2_000_001).astype(np.float32)
-    tiny = np.logspace(-45, 1, 100_000).astype(np.float32)
-    return np.concatenate([dense, tiny, -tiny, special_values(np.float32)])
 
 
 X32 = float32_sweep()
@@ -42,16 +37,6 @@ def test_float32_within_bound(simd, spec, params):
     assert ours.dtype == np.float32
     ulps, where = worst(ours, ref, X32)
     assert ulps <= spec.ulp_bound, f"{spec.name} float32 at {simd}: {ulps} ulp; {where}"
-
-
-def float64_sample() -> np.ndarray:
-    rng = np.random.default_rng(1)
-    return np.concatenate([
-        rng.uniform(-40, 40, 1500),
-        rng.uniform(-2, 2, 500),
-        np.logspace(-300, 0, 200), -np.logspace(-300, 0, 200),
-        rng.uniform(-745, -700, 50), rng.uniform(700, 745, 50),
-    ])
 
 
 X64 = float64_sample()
