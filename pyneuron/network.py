@@ -346,9 +346,9 @@ class Network:
                                       "(try a smaller learning rate)", RuntimeWarning, stacklevel=2)
                         break
                     check(status, "fit")
-                    if bar:
-                        bar.update(todo)
+                    if bar:  # the postfix first: update() draws it with the count
                         bar.set_postfix(loss=f"{out['loss'][rec.next - 1]:.3g}", refresh=False)
+                        bar.update(todo)
                     # about 0.1 s per C call: responsive to Ctrl-C, negligible overhead
                     elapsed = time.perf_counter() - t0
                     chunk = int(min(max(chunk * (0.1 / elapsed if elapsed > 0 else 4), 16), chunk * 4))

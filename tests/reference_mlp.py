@@ -1,15 +1,21 @@
 """A from-scratch numpy MLP trainer: the independent reference that the C
-training loop is checked against.  Written for clarity, float64 only.
+training loop is checked against.  Written for clarity, in float64 (a
+float32 network is checked against it from its float32 weights and data).
 
 It reproduces pyneuron's documented semantics: full-batch or minibatch
 epochs, splitmix64 + Fisher-Yates shuffling, torch-style SGD and Adam,
-snapshots of the state after e epochs measured on the whole training set.
+MSE, binary cross-entropy on the logit and softmax cross-entropy on class
+labels, snapshots of the state after e epochs measured on the whole
+training set.  The activations and their derivatives are tests/refs.py's
+float64 references, written from the calculus.
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
+
+from refs import FLOAT64, FLOAT64_DERIVATIVE
 
 MASK64 = (1 << 64) - 1
 
@@ -18,13 +24,25 @@ def sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
-ACTS = {
-    "identity": (lambda z, a: z, lambda z, a: np.ones_like(z)),
-    "sigmoid": (lambda z, a: sigmoid(z), lambda z, a: sigmoid(z) * (1 - sigmoid(z))),
-    "tanh": (lambda z, a: np.tanh(z), lambda z, a: 1 - np.tanh(z) ** 2),
-    "relu": (lambda z, a: np.maximum(z, 0), lambda z, a: (z > 0).astype(float)),
-    "leaky_relu": (lambda z, a: np.where(z > 0, z, a * z), lambda z, a: np.where(z > 0, 1.0, a)),
-}
+def _act(name: str):
+    """(f(z, alpha), f'(z, alpha)) of a network activation name."""
+    if name in ("linear", "identity"):
+        name = "identity"
+    if name == "gelu_tanh":
+        return (lambda z, a: FLOAT64["gelu"](z, approximate="tanh"),
+                lambda z, a: FLOAT64_DERIVATIVE["gelu"](z, approximate="tanh"))
+    if name in ("leaky_relu", "elu"):
+        return (lambda z, a: FLOAT64[name](z, alpha=a), lambda z, a: FLOAT64_DERIVATIVE[name](z, alpha=a))
+    return lambda z, a: FLOAT64[name](z), lambda z, a: FLOAT64_DERIVATIVE[name](z)
+
+
+ACTS = {name: _act(name) for name in ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu",
+                                      "gelu_tanh", "silu", "softplus")}
+
+
+def softmax(z):
+    e = np.exp(z - z.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
 
 
 def splitmix64(state: int) -> tuple[int, int]:
@@ -52,20 +70,29 @@ class ReferenceMLP:
     def forward(self, x):
         self.inputs, self.zs = [], []
         a = x
-        for W, b, act, alpha in zip(self.W, self.b, self.acts, self.alphas):
+        for layer, (W, b, act, alpha) in enumerate(zip(self.W, self.b, self.acts, self.alphas)):
             self.inputs.append(a)
             z = a @ W + b
             self.zs.append(z)
-            a = ACTS[act][0](z, alpha)
+            last = layer == len(self.W) - 1
+            a = softmax(z) if last and self.loss == "cross_entropy" else ACTS[act][0](z, alpha)
         return a
 
     def loss_and_grads(self, x, y):
-        """Mean loss and (dW, db) per layer of the batch (x, y)."""
+        """Mean loss and (dW, db) per layer of the batch (x, y); y holds
+        class labels (n,) for cross_entropy."""
         out = self.forward(x)
         z = self.zs[-1]
         if self.loss == "mse":
             value = np.mean((out - y) ** 2)
             dz = 2 * (out - y) / out.size * ACTS[self.acts[-1]][1](z, self.alphas[-1])
+        elif self.loss == "cross_entropy":  # softmax output, labels
+            rows = np.arange(len(z))
+            shifted = z - z.max(1, keepdims=True)
+            value = np.mean(np.log(np.exp(shifted).sum(1)) - shifted[rows, y])
+            dz = out.copy()
+            dz[rows, y] -= 1
+            dz /= len(z)
         else:  # bce on the logit z
             value = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
             dz = (sigmoid(z) - y) / z.size

@@ -33,6 +33,17 @@ def test_train_dataset():
     assert "on xor (500 points" in r.stdout and "bce" in r.stdout
 
 
+def test_a_diverged_run_exits_1_and_saves_what_it_recorded(tmp_path):
+    out = tmp_path / "diverged.npz"
+    r = run("train", "--optimizer", "sgd", "--lr", "200", "--epochs", "1000", "--out", str(out))
+    assert r.returncode == 1, r.stderr
+    assert "Traceback" not in r.stderr
+    assert r.stdout.startswith("diverged at epoch ") and str(out) in r.stdout
+    traj = Trajectory.load(out)
+    assert traj.diverged_at is not None and f"diverged at epoch {traj.diverged_at} " in r.stdout
+    assert not np.isfinite(traj.loss[-1]) and np.isfinite(traj.loss[:-1]).all()
+
+
 def test_errors_are_one_line():
     cases = [
         ("train", "--epochs", "0"), ("train", "--lr", "-1"), ("train", "--activation", "swish"),

@@ -12,7 +12,8 @@ def test_exp_decay():
     assert x[0, 0] == 0 and x[-1, 0] == 1
     np.testing.assert_allclose(y, np.exp(-5 * x))
     x, y = datasets.exp_decay(n=10, rate=2.0, x_range=(-1, 2))
-    np.testing.assert_allclose(y, np.exp(-2 * x)) and x.min() == -1
+    np.testing.assert_allclose(y, np.exp(-2 * x))
+    assert x.shape == (10, 1) and x.min() == -1 and x.max() == 2
 
 
 @pytest.mark.parametrize("expr,fn", [
