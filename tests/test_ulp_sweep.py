@@ -4,6 +4,7 @@ bound; the sweep's input numbering, classification and report; the float64
 references it trusts, against mpmath over the whole float32 range; and
 pyneuron/accuracy.json, the exhaustive run's record."""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -102,8 +103,14 @@ def sweep_of(case, levels, got, expected):
 
 def test_failures_name_case_level_and_worst_input():
     case = Case("sigmoid", 2, {})
-    within = sweep_of(case, ["avx2"], [0.5, 0.5 + 2.0**-24], [0.5, 0.5])
+    within = sweep_of(case, ["avx2"], [0.5, 0.5 + 2.0**-24, 2.0**-140 + 2.0**-149], [0.5, 0.5, 2.0**-140])
     assert ulp_sweep.failures(within) == []
+    subnormal = sweep_of(case, ["avx2"], [2.0**-140 + 2.0**-148], [2.0**-140])
+    assert ulp_sweep.failures(subnormal) == [
+        "sigmoid at avx2: 2 ulp on subnormal outputs, bound 1; worst: x=0x00000000 (0.0): "
+        "got 7.2e-43 (0x00000202), expected 7.17e-43 (0x00000200), 2 ulp"]
+    exact = sweep_of(Case("relu", 0, {}), ["avx2"], [2.0**-149], [0.0])
+    assert ulp_sweep.failures(exact)[0].startswith("relu at avx2: 1 ulp on subnormal outputs, bound 0")
     beyond = sweep_of(case, ["avx2"], [0.5, 0.5 + 3 * 2.0**-24, np.nan], [0.5, 0.5, 0.75])
     problems = ulp_sweep.failures(beyond)
     assert len(problems) == 2
@@ -154,6 +161,36 @@ def test_written_docs_follow_the_schema(tmp_path, monkeypatch):
     assert "| gelu (approximate='tanh') | 4 |" in docs
 
 
+def test_shipped_record_claims_no_better_than_this_machine_measures(strided):
+    """The exhaustive record's maxima bound every sample of the same inputs:
+    a kernel changed since the record was made, and made worse, fails here
+    (the README table, `pyneuron info` and the docstrings read the record)."""
+    record = json.loads((ROOT / "pyneuron" / "accuracy.json").read_text())
+    assert set(strided.levels) <= set(record["levels"]), "the record lacks a level this CPU runs"
+    for case, row in zip(ulp_sweep.cases(), record["rows"]):
+        for level in strided.levels:
+            for key, kind in (("max_ulp", "normal"), ("max_ulp_subnormal", "subnormal")):
+                measured = strided.worst(case, level, kind).max_ulp
+                assert measured <= row[key][level], (
+                    f"{case.label} at {level}: {measured} ulp measured on {kind} outputs of a sample, "
+                    f"but the record claims {row[key][level]}: rerun tools/ulp_sweep.py --write-docs")
+
+
+def test_readme_table_is_the_record():
+    """The README's float32 column states the shipped record's figures."""
+    record = json.loads((ROOT / "pyneuron" / "accuracy.json").read_text())
+    readme = (ROOT / "README.md").read_text()
+    labels = {"sigmoid": "sigmoid", "SiLU": "silu", "tanh": "tanh", "ELU": "elu (alpha=1.0)",
+              "softplus": "softplus", "GELU (exact)": "gelu (approximate='none')",
+              "GELU (tanh)": "gelu (approximate='tanh')"}
+    rows = {ulp_sweep.Case(r["name"], r["bound"], r["params"]).label: r for r in record["rows"]}
+    for op, label in labels.items():
+        stated = re.search(rf"^\| {re.escape(op)} \| ([\d /]+) \|", readme, re.M)
+        assert stated, f"README's accuracy table lacks {op}"
+        figures = " / ".join(str(rows[label]["max_ulp"][level]) for level in record["levels"])
+        assert stated.group(1).strip() == figures, f"README states {op} {stated.group(1)!r}; the record: {figures}"
+
+
 def test_shipped_record_is_exhaustive_and_current():
     record = json.loads((ROOT / "pyneuron" / "accuracy.json").read_text())
     assert record["stride"] == 1 and record["inputs"] == FINITE_FLOAT32
@@ -161,6 +198,7 @@ def test_shipped_record_is_exhaustive_and_current():
         (case.name, case.params, case.bound) for case in ulp_sweep.cases()], "rerun tools/ulp_sweep.py --write-docs"
     for row in record["rows"]:
         assert all(v <= row["bound"] for v in row["max_ulp"].values()), row
+        assert all(v <= min(row["bound"], ulp_sweep.SUBNORMAL_BOUND) for v in row["max_ulp_subnormal"].values()), row
         assert not any(row["special_mismatches"].values()), row
 
 
