@@ -28,6 +28,7 @@ name               shape                content
 """
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -201,7 +202,8 @@ class Trajectory:
     def save(self, path: PathLike) -> None:
         """Write one ``.npz`` file, atomically: the data goes to a temporary
         file beside ``path`` that replaces it only once complete and synced,
-        so a crash never leaves a half-written file under ``path``."""
+        so a crash never leaves a half-written file under ``path``; then the
+        directory is synced, so that the rename itself survives a crash."""
         path = os.fspath(path)
         arrays: dict[str, Any] = {
             "format": np.array(FORMAT_NAME), "format_version": np.array(FORMAT_VERSION),
@@ -224,6 +226,7 @@ class Trajectory:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
+        _sync_directory(directory)
 
     @classmethod
     def load(cls, path: PathLike) -> "Trajectory":
@@ -266,6 +269,18 @@ class Trajectory:
                    predictions=arrays["predictions"], grid=arrays["grid"], grad_norms=arrays["grad_norms"],
                    unit_stats=arrays["unit_stats"], sizes=arrays["sizes"].tolist(), config=config,
                    partial=bool(arrays["partial"]), diverged_at=None if diverged < 0 else diverged)
+
+
+def _sync_directory(directory: str) -> None:
+    """fsync a directory, where the file system can (some refuse: EINVAL)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
 
 
 class _Refused(Exception):

@@ -88,6 +88,39 @@ def test_save_replaces_atomically(traj, tmp_path):
     assert os.listdir(tmp_path) == ["run.npz"]
 
 
+def test_save_syncs_the_file_renames_it_then_syncs_the_directory(traj, tmp_path, monkeypatch):
+    """The order that makes a save atomic and durable, seen in the calls:
+    fsync of the complete temporary file, os.replace of that same file (its
+    inode is the one that ends up at the path: not a copy) onto the path,
+    fsync of the directory."""
+    import stat
+
+    calls = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        info = os.fstat(fd)
+        calls.append(("fsync", info.st_ino, stat.S_ISDIR(info.st_mode)))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        calls.append(("replace", os.stat(src).st_ino, os.fspath(src), os.fspath(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    path = tmp_path / "run.npz"
+    traj.save(path)
+    inode = os.stat(path).st_ino
+    assert [c[0] for c in calls] == ["fsync", "replace", "fsync"], calls
+    assert calls[0] == ("fsync", inode, False)
+    _, replaced, src, dst = calls[1]
+    assert replaced == inode and dst == str(path)
+    assert os.path.dirname(src) == str(tmp_path) and os.path.basename(src).startswith(".tmp-")
+    assert calls[2] == ("fsync", os.stat(tmp_path).st_ino, True)
+    assert same_trajectory(Trajectory.load(path), traj)
+
+
 def test_corrupt_foreign_and_newer_files(traj, tmp_path):
     good = tmp_path / "good.npz"
     traj.save(good)
