@@ -1,0 +1,408 @@
+"""Plant plausible bugs, one at a time, and check that the test suite catches each.
+
+    .venv/bin/python tools/mutants.py --list               # the mutants, by area
+    .venv/bin/python tools/mutants.py                      # every mutant (see README, Tests, for the time)
+    .venv/bin/python tools/mutants.py --sample 5           # a random sample, as CI runs it (seed printed)
+    .venv/bin/python tools/mutants.py --only adam-bias-correction-dropped
+
+A mutant is a small source edit -- one exact piece of text, which must occur
+exactly once in its file, replaced by another -- and the tests that should
+catch it.  The checkout's files (tracked and new, as `git ls-files` lists
+them) are copied to a scratch directory, the extension is built there once
+with CMake and Ninja (the sources and flags of the wheel), and the selected
+tests are run unmutated: they must pass.  Then, for each mutant, the edit is
+applied, the extension rebuilt if C changed, the mutant's tests run, and the
+edit undone.  A mutant is *caught* if its tests fail and *survives* if they
+pass; an edit that no longer applies, or does not compile, is an error of
+this list.  Exit status 0 only if every mutant run was caught.
+
+Every new test proves it can fail by a mutant here: add one with the code.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_TIMEOUT = 900  # seconds per mutant's tests: a hang counts as caught, and is reported
+
+
+@dataclass(frozen=True)
+class Mutant:
+    id: str
+    area: str
+    file: str
+    old: str
+    new: str
+    #: pytest arguments, run in tests/
+    tests: str
+    why: str
+
+    @property
+    def is_c(self) -> bool:
+        return self.file.startswith("csrc/")
+
+
+MUTANTS = [
+    # ---- kernels: activations
+    Mutant("expm1-f32-coefficient-off", "kernels", "csrc/kernels/math.inc",
+           "0x1p+0, 0x1.fffffep-2,", "0x1p+0, 0x1.0004p-1,",
+           "test_gradients.py -k 'float32_backward and sigmoid'",
+           "float32 exp's r^2 coefficient 0.02% off: a few ulp in every float32 backward"),
+    Mutant("leaky-relu-backward-slope-sign", "kernels", "csrc/kernels/activations.inc",
+           "return v_select(v_gt(x, ZERO), g, v_mul(a, g));", "return v_select(v_gt(x, ZERO), g, v_mul(v_sub(ZERO, a), g));",
+           "test_gradients.py -k leaky_relu", "the negative side's slope flipped"),
+    Mutant("sigmoid-derivative-not-squared", "kernels", "csrc/kernels/activations.inc",
+           "return v_mul(g, v_div(e, v_mul(d, d)));", "return v_mul(g, v_div(e, d));",
+           "test_gradients.py -k sigmoid", "sigmoid' = e/(1+e) instead of e/(1+e)^2"),
+    Mutant("tanh-loses-its-sign", "kernels", "csrc/kernels/activations.inc",
+           "return v_copysign(t, x);", "return t;", "test_accuracy.py -k tanh", "tanh(-x) = tanh(x)"),
+    Mutant("silu-backward-unclamped", "kernels", "csrc/kernels/activations.inc",
+           "x = v_min(v_set(-SILU_XMIN), v_max(v_set(SILU_XMIN), x));\n    return v_mul(g, FN(sig_plus_slope)",
+           "return v_mul(g, FN(sig_plus_slope)", "test_gradients.py -k 'silu and float32'",
+           "silu'(+inf) = inf, silu'(-FLT_MAX) far from 0"),
+    Mutant("silu-backward-denormals-rounded-twice", "kernels", "csrc/kernels/activations.inc",
+           "return v_mul(v_fma(coef, slope, v_div(FN(sig_num)(z, p), p.d)), FN(sig_scale)(z));",
+           "return v_fma(c, v_mul(slope, v_set(EXP_SCALE_UNDO)), v_mul(v_div(FN(sig_num)(z, p), p.d), "
+           "FN(sig_scale)(z)));",
+           "test_gradients.py -k 'silu and float32'",
+           "the slope unscaled (rounded into the denormals) before c multiplies it: 75 ulp at x = -100"),
+    Mutant("map-unary-drops-the-tail", "kernels", "csrc/kernels/activations.inc",
+           "if (i < n) v_store_part(y + i, f(v_load_part(x + i, n - i), a), n - i);", "",
+           "test_tails.py -k 'every_tail_length and sigmoid'", "the last partial vector is never written"),
+    # ---- kernels: dense, softmax, losses
+    Mutant("gemm-drops-the-last-k", "kernels", "csrc/kernels/dense.inc",
+           "    for (int64_t k = 0; k < kc; k++) {\n        V b[GEMM_NV];",
+           "    for (int64_t k = 0; k + 1 < kc; k++) {\n        V b[GEMM_NV];",
+           "test_dense.py", "every product misses its last term"),
+    Mutant("dense-bias-gradient-misses-a-row", "kernels", "csrc/kernels/dense.inc",
+           "for (int64_t r = 0; r < n; r++) acc = v_add(acc, v_load(dy + r * out + j));",
+           "for (int64_t r = 0; r + 1 < n; r++) acc = v_add(acc, v_load(dy + r * out + j));",
+           "test_dense.py", "db leaves out the last sample"),
+    Mutant("dot-rows-drops-the-tail", "kernels", "csrc/kernels/dense.inc",
+           "s0 = b ? v_fma(av, v_load_part(b + k, w), s0) : v_add(av, s0);", "(void)av;",
+           "test_training.py -k 'matches_numpy and tanh and sgd-None'",
+           "the training loop's dW and db miss the samples past the last full vector"),
+    Mutant("softmax-without-max-shift", "kernels", "csrc/kernels/softmax.inc",
+           "T m = FN(row_max)(x, cols);\n        if (log_out) {", "T m = 0;\n        if (log_out) {",
+           "test_softmax.py", "exp(x) of large logits overflows"),
+    Mutant("softmax-backward-sign", "kernels", "csrc/kernels/softmax.inc",
+           "return log_out ? v_sub(g, v_mul(y, c)) : v_mul(y, v_sub(g, c));",
+           "return log_out ? v_sub(g, v_mul(y, c)) : v_mul(y, v_sub(c, g));",
+           "test_softmax.py", "softmax's gradient negated"),
+    Mutant("mse-gradient-halved", "kernels", "csrc/kernels/losses.inc",
+           "PN_SI V FN(mse_grad)(V p, V t) { V d = v_sub(p, t); return v_add(d, d); }",
+           "PN_SI V FN(mse_grad)(V p, V t) { V d = v_sub(p, t); return d; }",
+           "test_losses.py", "d(p-t)^2/dp = p - t"),
+    Mutant("bce-logits-gradient-sign", "kernels", "csrc/kernels/losses.inc",
+           "return v_sub(FN(sigmoid_v)(z), t);", "return v_sub(t, FN(sigmoid_v)(z));",
+           "test_losses.py", "the BCE gradient negated"),
+    Mutant("bce-log-unclamped", "kernels", "csrc/kernels/losses.inc",
+           "V lp = v_max(v_set((T)-100), FN(log_pos)(p));", "V lp = FN(log_pos)(p);",
+           "test_losses.py", "log(0) = -inf makes the loss inf, not PyTorch's 100"),
+    Mutant("cross-entropy-gradient-label-sign", "kernels", "csrc/kernels/losses.inc",
+           "g[labels[r]] -= (T)inv_rows;", "g[labels[r]] += (T)inv_rows;",
+           "test_losses.py", "the label's term added instead of subtracted"),
+    # ---- optimisers
+    Mutant("adam-bias-correction-dropped", "optimisers", "csrc/kernels/optim.inc",
+           "const double bc1 = 1.0 - pow(c->beta1, (double)t), bc2",
+           "const double bc1 = 1.0, bc2", "test_training.py -k 'matches_numpy and adam and sigmoid'",
+           "Adam without its first bias correction"),
+    Mutant("adam-second-bias-correction-dropped", "optimisers", "csrc/kernels/optim.inc",
+           "bc2 = 1.0 - pow(c->beta2, (double)t);", "bc2 = 1.0;",
+           "test_training.py -k 'matches_numpy and adam and sigmoid'", "Adam without its second bias correction"),
+    Mutant("adam-weight-decay-sign", "optimisers", "csrc/kernels/optim.inc",
+           "if (decay) gi = v_add(gi, v_mul(wd, pi));", "if (decay) gi = v_sub(gi, v_mul(wd, pi));",
+           "test_training.py -k 'matches_numpy and adam and tanh'", "L2 decay pushes weights up"),
+    Mutant("sgd-nesterov-ignored", "optimisers", "csrc/kernels/optim.inc",
+           "gi = c->nesterov ? v_add(gi, v_mul(mu, bi)) : bi;", "gi = bi;",
+           "test_training.py -k 'matches_numpy and nesterov and tanh'", "Nesterov momentum is plain momentum"),
+    Mutant("sgd-momentum-ignored", "optimisers", "csrc/kernels/optim.inc",
+           "V bi = first ? gi : v_add", "V bi = 1 ? gi : v_add",
+           "test_training.py -k 'bce_classifier'", "the momentum buffer never accumulates"),
+    # ---- dispatch
+    Mutant("dispatch-ignores-the-level", "dispatch", "csrc/dispatch.c",
+           "const pn_kernel_table *pn_active_kernels(void) { return tables[pn_simd_get()]; }",
+           "const pn_kernel_table *pn_active_kernels(void) { return tables[best_level()]; }",
+           "test_accuracy.py -k ieee_limits", "every level runs the best level's kernels"),
+    Mutant("dispatch-disable-ignored", "dispatch", "csrc/dispatch.c",
+           "return detect_x86() & ~disabled;", "return detect_x86();",
+           "test_dispatch.py", "PYNEURON_DISABLE_SIMD has no effect"),
+    Mutant("set-simd-level-off-by-one", "dispatch", "pyneuron/_core.py",
+           'check(lib.pn_simd_set(LEVELS.index(level)), "set_simd_level")',
+           'check(lib.pn_simd_set(max(LEVELS.index(level) - 1, 0)), "set_simd_level")',
+           "test_accuracy.py -k ieee_limits", "Python selects the level below the one asked for"),
+    # ---- the training loop
+    Mutant("minibatch-labels-in-file-order", "training", "csrc/train.c",
+           "w->lb[r] = d->labels[idx[r]];", "w->lb[r] = d->labels[start + r];",
+           "test_training.py -k 'cross_entropy_matches and 32'",
+           "a minibatch's class labels are not those of its shuffled rows"),
+    Mutant("minibatch-targets-in-file-order", "training", "csrc/train.c",
+           "transpose(net->dtype, d->y, idx, m, out, w->ybT);",
+           "transpose(net->dtype, (const char *)d->y + start * out * (int64_t)elem_size(net->dtype), NULL, m, out, "
+           "w->ybT);",
+           "test_training.py -k 'matches_numpy and sigmoid and 48'",
+           "a minibatch's targets are not those of its shuffled rows"),
+    Mutant("shuffle-is-sattolo", "training", "csrc/train.c",
+           "* (uint64_t)(i + 1)) >> 64);", "* (uint64_t)i) >> 64);",
+           "test_training.py -k 'matches_numpy and relu and sgd-48'",
+           "j drawn from [0, i) instead of [0, i]: a biased shuffle"),
+    Mutant("shuffled-once-only", "training", "csrc/train.c",
+           "if (c->shuffle) shuffle(s->order, n, &s->rng);",
+           "if (c->shuffle && s->epoch == 0) shuffle(s->order, n, &s->rng);",
+           "test_training.py -k 'matches_numpy and relu and sgd-48'", "every epoch reuses the first order"),
+    Mutant("epoch-divergence-unchecked", "training", "csrc/train.c",
+           "if (!isfinite(loss)) { /* stop; the state it led to is the last snapshot */",
+           "if (0) { /* stop; the state it led to is the last snapshot */",
+           "test_training.py -k divergence", "a non-finite epoch loss is trained on"),
+    # ---- recording and statistics
+    Mutant("dead-means-off-for-one-input", "recording", "csrc/train.c",
+           "count += r == m;", "count += r > 0;",
+           "test_training.py -k unit_statistics", "a unit counts as dead if its first input is <= 0"),
+    Mutant("saturation-threshold-10-percent", "recording", "csrc/train.c",
+           "const double s = (1.0 + sqrt(0.95)) / 2.0;", "const double s = (1.0 + sqrt(0.90)) / 2.0;",
+           "test_training.py -k unit_statistics", "saturated below 10% of the peak derivative, not 5%"),
+    Mutant("gradient-norms-squared", "recording", "csrc/train.c",
+           "norms[l] = sqrt(sum);", "norms[l] = sum;",
+           "test_training.py -k 'matches_numpy and sigmoid and adam-None'", "the recorded norm is its square"),
+    Mutant("predictions-before-the-output-activation", "recording", "csrc/train.c",
+           "transpose(net->dtype, w->a[L - 1], NULL, out, d->grid_n,",
+           "transpose(net->dtype, w->z[L - 1], NULL, out, d->grid_n,",
+           "test_training.py -k 'bce_classifier or cross_entropy_matches'",
+           "grid predictions are logits, not probabilities"),
+    # ---- files
+    Mutant("save-writes-in-place", "files", "pyneuron/trajectory.py",
+           'with os.fdopen(fd, "wb") as f:', 'os.close(fd)\n            with open(path, "wb") as f:',
+           "test_trajectory.py", "a crash mid-save leaves half a file at the path"),
+    Mutant("save-copies-instead-of-renaming", "files", "pyneuron/trajectory.py",
+           "os.replace(tmp, path)", '__import__("shutil").copyfile(tmp, path)\n            os.unlink(tmp)',
+           "test_trajectory.py -k syncs", "the final write to the path is not atomic"),
+    Mutant("save-without-fsync", "files", "pyneuron/trajectory.py",
+           "os.fsync(f.fileno())", "pass",
+           "test_trajectory.py -k syncs", "a crash after the rename may leave an empty file"),
+    Mutant("save-without-directory-sync", "files", "pyneuron/trajectory.py",
+           "        _sync_directory(directory)\n", "",
+           "test_trajectory.py -k syncs", "a crash may undo the rename"),
+    Mutant("load-accepts-newer-formats", "files", "pyneuron/trajectory.py",
+           "if version > FORMAT_VERSION:", "if version > FORMAT_VERSION + 1:",
+           "test_trajectory.py -k corrupt", "a newer file is read as if it were this version"),
+    Mutant("interpolated-loss-linear", "recording", "pyneuron/trajectory.py",
+           "loss = float(l0 * (l1 / l0) ** t) if l0 > 0 and l1 > 0 else", "loss = float(l0 + (l1 - l0) * t) if 1 else",
+           "test_trajectory.py -k interpolates", "between snapshots the loss is interpolated linearly"),
+    # ---- the Python API and datasets
+    Mutant("out-overlap-not-copied", "api", "pyneuron/_arrays.py",
+           "if in_place and out.nbytes == a.nbytes and byte_bounds(out) == byte_bounds(a):",
+           "if in_place:", "test_tails.py -k 'overlap and sigmoid'",
+           "an out= overlapping its input is computed in place, shifted"),
+    Mutant("progress-bar-loss-lags", "api", "pyneuron/network.py",
+           "                        bar.set_postfix(loss=f\"{out['loss'][rec.next - 1]:.3g}\", refresh=False)\n"
+           "                        bar.update(todo)",
+           "                        bar.update(todo)\n"
+           "                        bar.set_postfix(loss=f\"{out['loss'][rec.next - 1]:.3g}\", refresh=False)",
+           "test_training.py -k progress", "the bar shows the previous chunk's loss"),
+    Mutant("default-leaky-slope", "api", "pyneuron/network.py",
+           '_DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}', '_DEFAULT_ALPHA = {"leaky_relu": 0.1, "elu": 1.0}',
+           "test_cli.py -k target_and_save", "leaky ReLU's documented default slope changed"),
+    Mutant("he-init-is-lecun", "api", "pyneuron/network.py",
+           "w = rng.normal(0.0, math.sqrt(2.0 / fan_in), layer.W.shape)",
+           "w = rng.normal(0.0, math.sqrt(1.0 / fan_in), layer.W.shape)",
+           "test_network.py", "He initialisation with LeCun's variance"),
+    Mutant("exp-decay-range-open", "datasets", "pyneuron/datasets.py",
+           "x = np.linspace(lo, hi, n)", "x = np.linspace(lo, hi, n, endpoint=False)",
+           "test_datasets.py -k exp_decay", "x stops short of the range's end"),
+    Mutant("xor-is-linear", "datasets", "pyneuron/datasets.py",
+           "_labels(pts[:, 0] * pts[:, 1] >= 0)", "_labels(pts[:, 0] + pts[:, 1] >= 0)",
+           "test_datasets.py", "the XOR labels are a half-plane"),
+    Mutant("ulp-sweep-ignores-the-subnormal-bound", "accuracy", "tools/ulp_sweep.py",
+           'for kind, bound in (("normal", case.bound), ("subnormal", subnormal_bound(case))):',
+           'for kind, bound in (("normal", case.bound),):',
+           "test_ulp_sweep.py -k failures", "denormal outputs may be any number of ulp off"),
+    # ---- the command line
+    Mutant("cli-diverged-exits-0", "cli", "pyneuron/cli.py",
+           "return 130 if traj.partial else (1 if traj.diverged_at is not None else 0)",
+           "return 130 if traj.partial else 0", "test_cli.py -k diverged", "a diverged run reports success"),
+    Mutant("cli-traceback-on-bad-values", "cli", "pyneuron/cli.py",
+           "except (CliError, ValueError, TypeError, OSError) as exc:", "except (CliError, TypeError, OSError) as exc:",
+           "test_cli.py -k one_line", "a bad value ends in a traceback"),
+]
+
+
+def check_list(mutants: list[Mutant], root: Path = ROOT) -> list[str]:
+    """Problems with the list itself: duplicate ids, edits that do not apply
+    exactly once, no-op edits."""
+    problems, seen = [], set()
+    for m in mutants:
+        if m.id in seen:
+            problems.append(f"{m.id}: duplicate id")
+        seen.add(m.id)
+        path = root / m.file
+        if not path.exists():
+            problems.append(f"{m.id}: {m.file} does not exist")
+            continue
+        count = path.read_text().count(m.old)
+        if count != 1:
+            problems.append(f"{m.id}: the text to replace occurs {count} times in {m.file}, not once")
+        if m.old == m.new:
+            problems.append(f"{m.id}: the edit changes nothing")
+    return problems
+
+
+# ------------------------------------------------------------------ running
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def tracked_files() -> list[str]:
+    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                         check=True, capture_output=True).stdout
+    return [f for f in out.decode().split("\0") if f and (ROOT / f).is_file()]
+
+
+class Scratch:
+    """A copy of the checkout with the extension built in place."""
+
+    def __init__(self, directory: Path):
+        self.dir = directory
+        for f in tracked_files():
+            dst = directory / f
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / f, dst)
+        self.build_dir = directory / "build" / "mutants"
+        started = time.perf_counter()
+        subprocess.run(["cmake", "-S", str(directory), "-B", str(self.build_dir), "-G", "Ninja",
+                        "-DCMAKE_BUILD_TYPE=Release", f"-DPython_EXECUTABLE={sys.executable}"],
+                       check=True, capture_output=True)
+        self.build()
+        log(f"built the scratch copy in {time.perf_counter() - started:.0f} s: {directory}")
+
+    def build(self) -> bool:
+        result = subprocess.run(["ninja", "-C", str(self.build_dir)], capture_output=True, text=True)
+        if result.returncode:
+            log(result.stdout[-3000:] + result.stderr[-3000:])
+            return False
+        for so in self.build_dir.glob("_ffi*.so"):
+            shutil.copy2(so, self.dir / "pyneuron" / so.name)
+        return True
+
+    def run_tests(self, args: str) -> tuple[int, str, float]:
+        env = {**os.environ, "PYTHONPATH": str(self.dir), "PYTHONDONTWRITEBYTECODE": "1"}
+        env.pop("PYNEURON_SIMD", None)
+        env.pop("PYNEURON_DISABLE_SIMD", None)
+        command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *shlex.split(args)]
+        started = time.perf_counter()
+        try:
+            result = subprocess.run(command, cwd=self.dir / "tests", env=env, capture_output=True, text=True,
+                                    timeout=TEST_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return -1, "timeout", time.perf_counter() - started
+        return result.returncode, result.stdout + result.stderr, time.perf_counter() - started
+
+    def check_imports_itself(self) -> None:
+        env = {**os.environ, "PYTHONPATH": str(self.dir)}
+        where = subprocess.run([sys.executable, "-c", "import pyneuron; print(pyneuron.__file__)"], cwd=self.dir / "tests",
+                               env=env, capture_output=True, text=True, check=True).stdout.strip()
+        if not where.startswith(str(self.dir)):
+            raise SystemExit(f"mutants: the tests would import {where}, not the scratch copy")
+
+
+def summary_line(output: str) -> str:
+    lines = [l for l in output.strip().splitlines() if l.strip()]
+    return lines[-1] if lines else ""
+
+
+def run(mutants: list[Mutant], keep: bool = False) -> int:
+    problems = check_list(mutants)
+    if problems:
+        for p in problems:
+            log(f"mutants: {p}")
+        return 2
+    for tool in ("cmake", "ninja", "git"):
+        if not shutil.which(tool):
+            raise SystemExit(f"mutants: {tool} is needed (apt-get install cmake ninja-build git)")
+    started = time.perf_counter()
+    directory = Path(tempfile.mkdtemp(prefix="pyneuron-mutants-"))
+    try:
+        scratch = Scratch(directory)
+        scratch.check_imports_itself()
+        # Python-only edits first, against the unmutated build; then C edits, each rebuilt.
+        order = sorted(mutants, key=lambda m: m.is_c)
+        selections = sorted({m.tests for m in order})
+        for args in selections:
+            code, output, seconds = scratch.run_tests(args)
+            if code != 0:
+                log(f"mutants: unmutated, `pytest {args}` fails ({seconds:.0f} s):\n{output[-4000:]}")
+                return 2
+        log(f"unmutated: {len(selections)} test selections pass")
+        results = []
+        for m in order:
+            path = scratch.dir / m.file
+            original = path.read_text()
+            path.write_text(original.replace(m.old, m.new, 1))
+            try:
+                if m.is_c and not scratch.build():
+                    log(f"mutants: {m.id} does not compile")
+                    return 2
+                code, output, seconds = scratch.run_tests(m.tests)
+            finally:
+                path.write_text(original)
+            verdict = "caught" if code == 1 else "TIMEOUT (caught)" if code == -1 else \
+                      "SURVIVED" if code == 0 else f"error (pytest exit {code})"
+            results.append((m, verdict, seconds))
+            log(f"{verdict:>16}  {m.id:<45} {seconds:5.0f} s  {summary_line(output)}")
+            if verdict.startswith("error"):
+                log(output[-4000:])
+        if any(m.is_c for m in mutants):
+            scratch.build()  # leave the scratch build unmutated
+        survived = [m for m, v, _ in results if v == "SURVIVED"]
+        errors = [m for m, v, _ in results if v.startswith("error")]
+        log(f"\n{len(results) - len(survived) - len(errors)} of {len(results)} mutants caught, "
+            f"{len(survived)} survived, {len(errors)} errors, in {time.perf_counter() - started:.0f} s")
+        for m in survived:
+            log(f"SURVIVED: {m.id} ({m.file}): {m.why}; tests: {m.tests}")
+        return 0 if not survived and not errors else 1
+    finally:
+        if keep:
+            log(f"scratch copy kept: {directory}")
+        else:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--only", nargs="+", metavar="ID", help="run these mutants")
+    parser.add_argument("--sample", type=int, metavar="K", help="run K mutants drawn at random")
+    parser.add_argument("--seed", type=int, help="seed of --sample (default: random, printed)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch copy")
+    args = parser.parse_args(argv)
+    if args.list:
+        for m in MUTANTS:
+            print(f"{m.area:<11} {m.id:<45} {m.file}: {m.why}")
+        print(f"{len(MUTANTS)} mutants")
+        return 0
+    chosen = MUTANTS
+    if args.only:
+        by_id = {m.id: m for m in MUTANTS}
+        unknown = [i for i in args.only if i not in by_id]
+        if unknown:
+            parser.error(f"unknown mutant id(s): {', '.join(unknown)}")
+        chosen = [by_id[i] for i in args.only]
+    if args.sample is not None:
+        seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
+        log(f"sample of {args.sample} of {len(chosen)} mutants, --seed {seed}")
+        chosen = random.Random(seed).sample(chosen, min(args.sample, len(chosen)))
+    return run(chosen, keep=args.keep)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
