@@ -1,57 +1,69 @@
 #!/usr/bin/env python
-"""Benchmarks of pyneuron's training loop against numpy and PyTorch.
+"""Benchmarks of pyneuron's training loop against numpy, PyTorch, JAX and numba.
 
 Run it from anywhere pyneuron is importable (an editable install will do)::
 
-    python benchmarks/bench_training.py                  # full run, about a minute
-    python benchmarks/bench_training.py --quick          # CI smoke run, < 60 s
+    python benchmarks/bench_training.py                  # full run, a few minutes
+    python benchmarks/bench_training.py --quick          # CI smoke run, about a minute
     python benchmarks/bench_training.py --json training.json
 
-Three implementations train the same network from the same initial weights
-(pyneuron's, copied before training), in float64, single-threaded, full
-batch, each recording the same snapshots as it goes: the loss on the whole
-training set, every parameter and the predictions on an evaluation grid,
-at pyneuron's log-spaced schedule of 300 epochs plus the epoch at which
-agreement is checked (so 301 snapshots).  Snapshot e is the state after e
-updates (0: the initial weights).
+The process is pinned to one core.  Five implementations train the same
+network from the same initial weights (pyneuron's, copied before
+training), single-threaded, full batch:
 
-- pyneuron: ``Network.fit``, the whole loop in C.
+- pyneuron: ``Network.fit``, the whole loop in C, recording its snapshots
+  as it goes: the loss on the whole training set, every parameter and the
+  predictions on an evaluation grid at pyneuron's log-spaced schedule of
+  300 epochs plus the epoch at which agreement is checked (so 301
+  snapshots); snapshot e is the state after e updates (0: the initial
+  weights).
 - numpy: a from-scratch implementation in the style of the classic
-  tutorials (classes ``Dense``, ``Sigmoid``, ``LeakyReLU``, ``Tanh``,
-  ``MSE``, ``BCEWithLogits`` with ``forward``/``backward`` methods that keep
-  what the backward pass needs, ``SGD`` and ``Adam`` classes over the
-  layers' ``W`` and ``b``, a Python loop over epochs).  It is written out
-  below, plainly, as a teaching artifact.
-- torch: PyTorch eager, ``torch.set_num_threads(1)``, ``nn.Linear`` layers
-  (whose ``weight`` is pyneuron's ``W`` transposed), ``torch.optim``,
-  ``nn.MSELoss`` / ``nn.BCEWithLogitsLoss``, the grid predictions under
-  ``torch.no_grad()``.  PyTorch is optional; without it its rows are left
-  out.
+  tutorials (classes ``Dense``, ``Sigmoid``, ``Tanh``, ``ReLU``,
+  ``LeakyReLU``, ``MSE``, ``BCEWithLogits`` with ``forward``/``backward``
+  methods, ``SGD`` and ``Adam`` classes, a Python loop over epochs),
+  written out below as a teaching artifact; it records the same snapshots.
+- torch: PyTorch eager, ``torch.set_num_threads(1)``, ``nn.Linear``,
+  ``torch.optim``, recording the same snapshots.
+- JAX: the run as one compiled call, ``jax.jit`` over ``jax.lax.scan`` of
+  epochs, ``jax.value_and_grad`` of the loss, PyTorch's update rules
+  written out; XLA on one thread (training_peers.py).
+- numba: ``@njit`` loops over epochs, samples and units, by hand.
 
-What is measured:
+JAX and numba record only the loss of every epoch and the state at the
+agreement epoch -- less than the others.  PyTorch, JAX and numba are
+optional (``pip install torch==2.13.0 jax numba``); without one, its
+columns are left out.
 
-1. The headline run: a 1-2-2-1 network fitting 256 points of e^(-5x), MSE,
+Runs (float64 unless said):
+
+1. The headline: a 1-2-2-1 network fitting 256 points of e^(-5x), MSE,
    Adam (lr 0.01), 10,000 epochs, 200-point grid, with sigmoid and with
-   leaky ReLU (slope 0.01) hidden units.  Wall time, epochs/s and µs per
-   epoch of each implementation, and pyneuron's speed-up over numpy and
-   over torch beside the targets (25x and 75x).
+   leaky ReLU (slope 0.01) hidden units; then the same in float32.
 2. A 2-8-8-1 tanh network with a sigmoid output classifying 500 points of
    ``datasets.circle`` (noise 0, seed 0), binary cross-entropy from the
    logit, SGD (lr 0.1), 5,000 epochs, predictions on a 50 x 50 grid over
-   [-6, 6]^2: the same figures; target 10x over numpy.
-3. Agreement, per problem: over the first 2,000 epochs, the largest relative
-   difference between the losses of two implementations at the snapshot
-   epochs, and the largest absolute difference of the parameters and of the
-   grid predictions at epoch 2,000, for each pair; then the final losses
-   side by side.  Over the first epochs the runs agree to rounding; Adam at
-   lr 0.01 amplifies rounding differences, so later only the magnitude of
-   the loss is comparable.  Each implementation's repeats must also give
-   identical snapshots (each starts afresh from the same weights).
+   [-6, 6]^2.
+3. The dying-ReLU network of ``scenes/gradients.py``: 1-32-32-32-1 ReLU,
+   256 points of sin(6x) on [-1, 1], MSE, Adam (lr 0.3), 3,000 epochs,
+   200-point grid.
 
-Timing: after a short warm-up of each, the implementations take turns,
-repeat by repeat, and each figure is the best (minimum) of its repeats:
-5 for pyneuron, 2 for numpy and torch (``--quick``: 3 and 1).  A speed-up
-is the other's time over pyneuron's: above 1 means pyneuron is faster.
+For each: wall time, µs per epoch and pyneuron's speed-up over each other
+implementation beside the targets; a limit estimate -- the run's flops per
+epoch at this core's measured float64 (or float32) FMA rate plus its
+exponentials at the fastest exp this machine offers (numpy, PyTorch, JAX)
+-- and pyneuron's time as a multiple of it; then agreement: over the
+first 2,000 epochs, the largest relative difference between the losses of
+two implementations at the snapshot epochs (among them epoch 100), and the
+largest absolute difference of the parameters and grid predictions at
+epoch 2,000; then the final losses.  Adam at lr 0.01 amplifies rounding
+differences, so later only the magnitude of the loss is comparable.  Each
+implementation's repeats must give identical results.
+
+Timing: after a warm-up of each (JAX: its compilation), the
+implementations take turns, repeat by repeat, and each figure is the best
+(minimum) of its repeats: 5 for pyneuron, 3 for JAX and numba, 2 for numpy
+and torch (``--quick``: 3, 1, 1).  A speed-up is the other's time over
+pyneuron's: above 1 means pyneuron is faster.
 
 ``--quick`` trains 1,000 epochs (agreement then over all of them).
 """
@@ -62,12 +74,14 @@ import math
 import os
 import platform
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 # Read by OpenBLAS / OpenMP when they load: set before numpy is imported.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
+if hasattr(os, "sched_setaffinity"):  # one core for every implementation
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 import numpy as np  # noqa: E402
 
@@ -78,15 +92,18 @@ from pyneuron.trajectory import schedule_epochs  # noqa: E402
 # the kernel benchmark's helpers (this script's directory is on sys.path when it runs)
 from bench_kernels import (TORCH_HINT, cpu_model, finish, fmt, import_torch, numpy_blas,  # noqa: E402
                            openblas_core, print_table)
+import training_peers as peers  # noqa: E402
 
 SEED = 0  # of pyneuron's initial weights, shared by all three implementations
 SNAPSHOTS = 300  # log-spaced, as pyneuron records by default
 AGREEMENT_EPOCHS = 2_000  # the runs are compared over the epochs up to this one
+CHECK_EPOCH = 100  # ... and at this one, as the first sign that they train the same network
 WARMUP_EPOCHS = 20
-FULL_REPEATS = {"pyneuron": 5, "numpy": 2, "torch": 2}
-QUICK_REPEATS = {"pyneuron": 3, "numpy": 1, "torch": 1}
+FULL_REPEATS = {"pyneuron": 5, "numpy": 2, "torch": 2, "jax": 3, "numba": 3}
+QUICK_REPEATS = {"pyneuron": 3, "numpy": 1, "torch": 1, "jax": 1, "numba": 1}
 QUICK_EPOCHS = 1_000
-LABELS = {"pyneuron": "pyneuron", "numpy": "numpy tutorial", "torch": "PyTorch eager"}
+LABELS = {"pyneuron": "pyneuron", "numpy": "numpy tutorial", "torch": "PyTorch eager",
+          "jax": "JAX jit + scan", "numba": "numba loops"}
 
 torch: Any = None  # set by load_torch()
 
@@ -115,6 +132,19 @@ class Problem:
     y: np.ndarray
     grid: np.ndarray
     targets: dict  # implementation -> the speed-up over it that pyneuron should reach
+    dtype: Any = np.float64
+
+    def work(self) -> tuple[float, float]:
+        """(flops, exponentials) of one epoch: a forward and backward pass
+        over the training set (2 flops per multiply-add: forward, dW, and dx
+        of every layer but the first), an exponential per hidden unit and
+        sample (sigmoid, tanh) and per output for the sigmoid of BCE."""
+        n, sizes = len(self.x), self.sizes
+        pairs = [i * o for i, o in zip(sizes[:-1], sizes[1:])]
+        flops = 2 * n * (2 * sum(pairs) + sum(pairs[1:]))
+        transcendental = self.activation in ("sigmoid", "tanh")
+        exps = n * (sum(sizes[1:-1]) if transcendental else 0) + (n * sizes[-1] if self.loss == "bce" else 0)
+        return flops, exps
 
     def initial_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """pyneuron's initial (W, b) of each layer, copied before any training."""
@@ -123,22 +153,25 @@ class Problem:
 
     def network(self) -> pyneuron.Network:
         return pyneuron.Network(list(self.sizes), activation=self.activation,
-                                output_activation=self.output_activation, seed=SEED)
+                                output_activation=self.output_activation, seed=SEED, dtype=self.dtype)
 
     def record_at(self, epochs: int) -> np.ndarray:
-        """pyneuron's log-spaced schedule, plus the last epoch of the agreement check."""
+        """pyneuron's log-spaced schedule, plus epoch 100 and the last epoch of the agreement check."""
         agreement = min(AGREEMENT_EPOCHS, epochs)
-        return np.union1d(schedule_epochs("log", epochs, SNAPSHOTS), [agreement])
+        return np.union1d(schedule_epochs("log", epochs, SNAPSHOTS), [min(CHECK_EPOCH, epochs), agreement])
 
 
-def headline(activation: str, epochs: int) -> Problem:
+def headline(activation: str, epochs: int, dtype=np.float64) -> Problem:
     """1-2-2-1 on 256 points of e^(-5x), MSE, Adam lr 0.01."""
     x, y = datasets.exp_decay(n=256)
+    bits = np.dtype(dtype).itemsize * 8
+    suffix = "" if bits == 64 else f"/float{bits}"
     return Problem(
-        name=f"exp_decay/{activation}", title="1-2-2-1 net, 256 points of e^(-5x), MSE, Adam lr 0.01",
+        name=f"exp_decay/{activation}{suffix}",
+        title=f"1-2-2-1 net, 256 points of e^(-5x), MSE, Adam lr 0.01, float{bits}",
         sizes=(1, 2, 2, 1), activation=activation, output_activation="identity", loss="mse",
         optimizer="adam", lr=0.01, epochs=epochs, x=x, y=y, grid=np.linspace(0, 1, 200).reshape(-1, 1),
-        targets={"numpy": 25, "torch": 75},
+        targets={"numpy": 80, "jax": 6} if bits == 64 else {}, dtype=dtype,
     )
 
 
@@ -151,7 +184,19 @@ def circle(epochs: int) -> Problem:
     return Problem(
         name="circle/tanh", title="2-8-8-1 tanh net, sigmoid output, 500 points of circle, BCE from the logit, "
         "SGD lr 0.1", sizes=(2, 8, 8, 1), activation="tanh", output_activation="sigmoid", loss="bce",
-        optimizer="sgd", lr=0.1, epochs=epochs, x=X, y=Y, grid=grid, targets={"numpy": 10},
+        optimizer="sgd", lr=0.1, epochs=epochs, x=X, y=Y, grid=grid, targets={"numpy": 10, "jax": 3},
+    )
+
+
+def dying_relu(epochs: int) -> Problem:
+    """scenes/gradients.py's dying-ReLU net: 1-32-32-32-1 ReLU, 256 points of
+    sin(6x) on [-1, 1], MSE, Adam lr 0.3 (too large on purpose)."""
+    x, y = datasets.function("sin(6*x)", n=256, x_range=(-1.0, 1.0))
+    return Problem(
+        name="sin6x/relu", title="1-32-32-32-1 ReLU net (scenes/gradients.py), 256 points of sin(6x), MSE, "
+        "Adam lr 0.3", sizes=(1, 32, 32, 32, 1), activation="relu", output_activation="identity", loss="mse",
+        optimizer="adam", lr=0.3, epochs=epochs, x=x, y=y, grid=np.linspace(-1, 1, 200).reshape(-1, 1),
+        targets={"jax": 2},
     )
 
 
@@ -253,6 +298,15 @@ class Tanh:
         return grad * (1 - self.out**2)
 
 
+class ReLU:
+    def forward(self, x):
+        self.x = x
+        return np.maximum(x, 0)
+
+    def backward(self, grad):
+        return np.where(self.x > 0, grad, 0)
+
+
 class LeakyReLU:
     def __init__(self, alpha: float = 0.01):
         self.alpha = alpha
@@ -338,7 +392,7 @@ class Adam:
                 param -= step_size * m[name] / (np.sqrt(v[name]) / root_bias2 + self.eps)
 
 
-NUMPY_ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "leaky_relu": LeakyReLU}
+NUMPY_ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "leaky_relu": LeakyReLU}
 NUMPY_LOSSES = {"mse": MSE, "bce": BCEWithLogits}  # bce: the network outputs the logit
 NUMPY_OPTIMIZERS = {"sgd": SGD, "adam": Adam}
 OUTPUTS = {"identity": lambda z: z, "sigmoid": sigmoid}  # applied to the grid predictions
@@ -347,7 +401,7 @@ OUTPUTS = {"identity": lambda z: z, "sigmoid": sigmoid}  # applied to the grid p
 def numpy_network(problem: Problem, weights) -> Network:
     layers: list = []
     for W, b in weights:
-        layers += [Dense(W, b), NUMPY_ACTIVATIONS[problem.activation]()]
+        layers += [Dense(W.astype(problem.dtype), b.astype(problem.dtype)), NUMPY_ACTIVATIONS[problem.activation]()]
     return Network(layers[:-1])  # the output activation is the loss's (bce) or none (mse)
 
 
@@ -360,12 +414,12 @@ def train_numpy(problem: Problem, weights, epochs: int, record_at: np.ndarray) -
     loss_fn = NUMPY_LOSSES[problem.loss]()
     optimizer = NUMPY_OPTIMIZERS[problem.optimizer](net.dense, lr=problem.lr)
     output = OUTPUTS[problem.output_activation]
-    x, y = problem.x, problem.y
+    x, y, grid = (a.astype(problem.dtype) for a in (problem.x, problem.y, problem.grid))
     snapshots = Snapshots.empty(record_at, problem)
     for epoch in range(epochs + 1):
         if epoch in snapshots:  # the state after `epoch` updates
             loss = loss_fn.forward(net.forward(x), y)
-            snapshots.record(epoch, loss, numpy_params(net), output(net.forward(problem.grid)))
+            snapshots.record(epoch, loss, numpy_params(net), output(net.forward(grid)))
         if epoch == epochs:
             break
         pred = net.forward(x)
@@ -378,10 +432,10 @@ def train_numpy(problem: Problem, weights, epochs: int, record_at: np.ndarray) -
 
 def torch_network(problem: Problem, weights):
     nn = torch.nn
-    activations = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU}  # slope 0.01
+    activations = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU}  # slope 0.01
     layers: list = []
     for W, b in weights:
-        linear = nn.Linear(*W.shape, dtype=torch.float64)
+        linear = nn.Linear(*W.shape, dtype=torch.float64 if problem.dtype == np.float64 else torch.float32)
         with torch.no_grad():
             linear.weight.copy_(torch.from_numpy(W.T))
             linear.bias.copy_(torch.from_numpy(b))
@@ -401,7 +455,7 @@ def train_torch(problem: Problem, weights, epochs: int, record_at: np.ndarray) -
     optim = torch.optim.Adam if problem.optimizer == "adam" else torch.optim.SGD
     optimizer = optim(model.parameters(), lr=problem.lr)
     output = (lambda z: z) if problem.output_activation == "identity" else torch.sigmoid
-    x, y, grid = (torch.from_numpy(a) for a in (problem.x, problem.y, problem.grid))
+    x, y, grid = (torch.from_numpy(a.astype(problem.dtype)) for a in (problem.x, problem.y, problem.grid))
     snapshots = Snapshots.empty(record_at, problem)
     for epoch in range(epochs + 1):
         optimizer.zero_grad()
@@ -416,8 +470,25 @@ def train_torch(problem: Problem, weights, epochs: int, record_at: np.ndarray) -
     return snapshots
 
 
+def peer_trainer(train: Callable) -> Callable[..., Snapshots]:
+    """A training_peers trainer as a Snapshots-returning one: the loss at
+    every snapshot epoch, the parameters and predictions at the agreement
+    epoch only (the rest NaN: these loops record less)."""
+    def run(problem: Problem, weights, epochs: int, record_at: np.ndarray) -> Snapshots:
+        upto = min(AGREEMENT_EPOCHS, epochs)
+        losses, params, predictions = train(replace(problem, epochs=epochs), weights, upto)
+        snapshots = Snapshots.empty(record_at, problem)
+        snapshots.loss[:] = losses[record_at]
+        snapshots.params[:] = snapshots.predictions[:] = np.nan
+        i = snapshots.at(upto)
+        snapshots.params[i], snapshots.predictions[i] = params, predictions
+        return snapshots
+    return run
+
+
 TRAINERS: dict[str, Callable[..., Snapshots]] = {"pyneuron": train_pyneuron, "numpy": train_numpy,
-                                                  "torch": train_torch}
+                                                  "torch": train_torch, "jax": peer_trainer(peers.train_jax),
+                                                  "numba": peer_trainer(peers.train_numba)}
 
 
 # ------------------------------------------------------------------- timing
@@ -427,8 +498,9 @@ def time_runs(problem: Problem, implementations: list[str], repeats: dict[str, i
     repeats recorded identical snapshots.  The repeats take turns."""
     weights = problem.initial_weights()
     record_at = problem.record_at(problem.epochs)
-    for name in implementations:  # warm-up: first calls, lazy imports, allocator
-        TRAINERS[name](problem, weights, WARMUP_EPOCHS, problem.record_at(WARMUP_EPOCHS))
+    for name in implementations:  # warm-up: first calls, lazy imports, allocator; JAX compiles the real run
+        epochs = problem.epochs if name == "jax" else WARMUP_EPOCHS
+        TRAINERS[name](problem, weights, epochs, problem.record_at(epochs))
     best = dict.fromkeys(implementations, math.inf)
     runs: dict[str, Snapshots] = {}
     repeatable = dict.fromkeys(implementations, True)
@@ -457,19 +529,64 @@ def compare(a: Snapshots, b: Snapshots, upto: int) -> dict:
     assert np.array_equal(a.epochs, b.epochs)
     early = a.epochs <= upto
     i = a.at(upto)
+    check = a.at(min(CHECK_EPOCH, upto))
     return {
         "snapshots": int(early.sum()),
+        "loss_rel_diff_at_100": float(relative(a.loss[check:check + 1], b.loss[check:check + 1])[0]),
         "loss_max_rel_diff": float(relative(a.loss[early], b.loss[early]).max()),
         "params_max_abs_diff": float(np.abs(a.params[i] - b.params[i]).max()),
         "predictions_max_abs_diff": float(np.abs(a.predictions[i] - b.predictions[i]).max()),
     }
 
 
-def measure(problem: Problem, implementations: list[str], repeats: dict[str, int]) -> dict:
+# ------------------------------------------------------------------- limits
+
+def best_rate(calls: list[Callable[[], Any]], count: float, repeats: int = 30) -> float:
+    """The best of `calls`' rates: `count` per second of its fastest repeat."""
+    best = math.inf
+    for call in calls:
+        call()
+        for _ in range(repeats):
+            start = time.perf_counter()
+            call()
+            best = min(best, time.perf_counter() - start)
+    return count / best
+
+
+def machine_peaks(dtype) -> dict:
+    """This core's float FMA rate (flops/s of the fastest matrix product
+    at hand, 512 x 512, one thread) and exp rate (exponentials/s of the
+    fastest vectorised exp at hand, 8,192 elements in cache)."""
+    rng = np.random.default_rng(0)
+    a, b = rng.random((512, 512)).astype(dtype), rng.random((512, 512)).astype(dtype)
+    x = rng.uniform(-5, 0, 8192).astype(dtype)
+    out = np.empty_like(x)
+    products = [lambda: np.matmul(a, b)]
+    exps = [lambda: np.exp(x, out=out)]
+    if torch is not None:
+        ta, tb, tx = torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(x)
+        products.append(lambda: torch.matmul(ta, tb))
+        exps.append(lambda: torch.exp(tx))
+    if peers.jax is not None:
+        jexp, jx = peers.jax.jit(peers.jnp.exp), peers.jnp.asarray(x)
+        exps.append(lambda: jexp(jx).block_until_ready())
+    return {"flops_per_s": best_rate(products, 2 * 512**3, repeats=5), "exps_per_s": best_rate(exps, x.size)}
+
+
+def limit_estimate(problem: Problem, peaks: dict) -> dict:
+    flops, exps = problem.work()
+    seconds = flops / peaks["flops_per_s"] + exps / peaks["exps_per_s"]
+    return {"flops_per_epoch": flops, "exps_per_epoch": exps, "limit_us_per_epoch": seconds * 1e6}
+
+
+def measure(problem: Problem, implementations: list[str], repeats: dict[str, int], peaks: dict) -> dict:
     best, runs, repeatable = time_runs(problem, implementations, repeats)
     upto = min(AGREEMENT_EPOCHS, problem.epochs)
     pairs = [(a, b) for i, a in enumerate(implementations) for b in implementations[i + 1:]]
+    limit = limit_estimate(problem, peaks[np.dtype(problem.dtype).name])
     return {
+        "limit": {**limit, "pyneuron_multiple": best["pyneuron"] / problem.epochs * 1e6 / limit["limit_us_per_epoch"]},
+        "dtype": np.dtype(problem.dtype).name,
         "problem": problem.name,
         "title": problem.title,
         "optimizer": problem.optimizer,
@@ -516,8 +633,9 @@ def print_timing(title: str, rows: list[dict]) -> None:
 
 
 def print_agreement(title: str, rows: list[dict]) -> None:
-    body = [[row["problem"], f"{LABELS[c['pair'][0]]} vs {LABELS[c['pair'][1]]}", str(c["snapshots"]),
-             sci(c["loss_max_rel_diff"]), sci(c["params_max_abs_diff"]), sci(c["predictions_max_abs_diff"])]
+    body = [[row["problem"], f"{LABELS[c['pair'][0]]} vs {LABELS[c['pair'][1]]}", sci(c["loss_rel_diff_at_100"]),
+             str(c["snapshots"]), sci(c["loss_max_rel_diff"]), sci(c["params_max_abs_diff"]),
+             sci(c["predictions_max_abs_diff"])]
             for row in rows for c in row["agreement"]]
     upto = rows[0]["agreement_epochs"]
     notes = []
@@ -527,7 +645,8 @@ def print_agreement(title: str, rows: list[dict]) -> None:
             notes.append(f"{row['problem']}: the repeats of {', '.join(bad)} did NOT record identical snapshots.")
     if not notes:
         notes.append("Every implementation's repeats recorded identical snapshots.")
-    print_table(title, ["run", "pair", f"snapshots <= {upto:,}", "loss: max rel. diff",
+    print_table(title, ["run", "pair", f"loss at epoch {CHECK_EPOCH}: rel. diff", f"snapshots <= {upto:,}",
+                        "loss: max rel. diff",
                         f"params at {upto:,}: max abs diff", f"predictions at {upto:,}: max abs diff"], body, notes)
 
 
@@ -555,6 +674,18 @@ def print_problem(section: str, rows: list[dict]) -> None:
     print_final_losses(f"{section}c. Final loss, epoch {epochs:,}", rows, note)
 
 
+def print_limits(rows: list[dict], peaks: dict) -> None:
+    body = [[row["problem"], fmt(row["limit"]["flops_per_epoch"]), fmt(row["limit"]["exps_per_epoch"]),
+             f"{row['limit']['limit_us_per_epoch']:.2f}", f"{row['timing']['pyneuron']['us_per_epoch']:.2f}",
+             f"{row['limit']['pyneuron_multiple']:.1f}x", "met" if row["limit"]["pyneuron_multiple"] <= 3 else "NOT met"]
+            for row in rows]
+    notes = [f"{dtype}: {p['flops_per_s'] / 1e9:.1f} GFLOP/s (the fastest 512 x 512 matrix product at hand), "
+             f"{p['exps_per_s'] / 1e9:.2f} G exp/s (the fastest vectorised exp at hand)" for dtype, p in peaks.items()]
+    print_table("Limit estimates: an epoch's flops at this core's FMA rate plus its exponentials at its exp rate",
+                ["run", "flops/epoch", "exps/epoch", "limit µs/epoch", "pyneuron µs/epoch", "multiple of the limit",
+                 "target (<= 3x)"], body, notes)
+
+
 def environment() -> dict:
     return {
         "pyneuron": pyneuron.__version__,
@@ -567,6 +698,9 @@ def environment() -> dict:
         "OPENBLAS_NUM_THREADS": os.environ["OPENBLAS_NUM_THREADS"],
         "torch": torch.__version__ if torch else None,
         "torch_threads": torch.get_num_threads() if torch else None,
+        "jax": peers.jax.__version__ if peers.jax else None,
+        "numba": peers.numba.__version__ if peers.numba else None,
+        "cores_pinned": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
     }
 
 
@@ -579,12 +713,16 @@ def print_header(env: dict, repeats: dict[str, int]) -> None:
         ("numpy", (f"{env['numpy']}; BLAS: {env['numpy_blas']}; core {env['openblas_core'] or 'unknown'}; "
                    f"OPENBLAS_NUM_THREADS={env['OPENBLAS_NUM_THREADS']}")),
         ("torch", f"{env['torch']}, {env['torch_threads']} thread(s)" if torch else TORCH_HINT),
+        ("jax", f"{env['jax']}, jit + lax.scan, XLA on one thread" if env["jax"] else peers.JAX_HINT),
+        ("numba", env["numba"] or peers.NUMBA_HINT),
+        ("pinned to core", ", ".join(map(str, env["cores_pinned"] or ["(not supported)"]))),
     ]
     for name, value in lines:
         print(f"- {name}: {value}")
-    best_of = ", ".join(f"{LABELS[n]} {k}" for n, k in repeats.items() if n != "torch" or torch)
-    print(f"\nfloat64, single-threaded, full batch, same initial weights; every run records the same snapshots "
-          f"(loss, parameters, grid predictions). Wall time: best of ({best_of}) interleaved repeats. "
+    best_of = ", ".join(f"{LABELS[n]} {k}" for n, k in repeats.items())
+    print(f"\nSingle-threaded, full batch, same initial weights. pyneuron, numpy and PyTorch record the same "
+          f"snapshots (loss, parameters, grid predictions); JAX and numba only every epoch's loss and the state at "
+          f"the agreement epoch. Wall time: best of ({best_of}) interleaved repeats. "
           "Speed-up: the other's time over pyneuron's.")
 
 
@@ -602,27 +740,40 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     start = time.perf_counter()
     load_torch()
+    peers.load_jax()
+    peers.load_numba()
     repeats = QUICK_REPEATS if args.quick else FULL_REPEATS
-    implementations = ["pyneuron", "numpy"] + (["torch"] if torch else [])
+    implementations = ["pyneuron", "numpy"] + [name for name, there in (("torch", torch), ("jax", peers.jax),
+                                                                        ("numba", peers.numba)) if there]
+    repeats = {name: repeats[name] for name in implementations}
     results: dict[str, Any] = {"quick": args.quick, "environment": environment()}
     print_header(results["environment"], repeats)
+    peaks = {np.dtype(t).name: machine_peaks(t) for t in (np.float64, np.float32)}
+    results["peaks"] = peaks
 
-    epochs = QUICK_EPOCHS if args.quick else 10_000
-    results["headline"] = [measure(headline(act, epochs), implementations, repeats)
-                           for act in ("sigmoid", "leaky_relu")]
-    print_problem("1", results["headline"])
+    def epochs(full: int) -> int:
+        return QUICK_EPOCHS if args.quick else full
 
-    epochs = QUICK_EPOCHS if args.quick else 5_000
-    results["circle"] = [measure(circle(epochs), implementations, repeats)]
-    print_problem("2", results["circle"])
+    sections = [
+        ("1", "headline", [headline(act, epochs(10_000)) for act in ("sigmoid", "leaky_relu")]),
+        ("2", "headline_float32", [headline(act, epochs(10_000), np.float32) for act in ("sigmoid", "leaky_relu")]),
+        ("3", "circle", [circle(epochs(5_000))]),
+        ("4", "dying_relu", [dying_relu(epochs(3_000))]),
+    ]
+    for number, key, problems in sections:
+        results[key] = [measure(problem, implementations, repeats, peaks) for problem in problems]
+        print_problem(number, results[key])
 
-    targets = [(row["problem"], LABELS[name], t["pyneuron_speedup"], t["target"])
-               for row in results["headline"] + results["circle"] for name, t in row["timing"].items()
-               if t["target"] is not None]
+    rows = [row for _, key, _ in sections for row in results[key]]
+    print_limits(rows, peaks)
     print("\n### Targets\n")
-    for problem, name, speedup, target in targets:
-        print(f"- {problem}: pyneuron {speedup:.1f}x faster than {name} (target {target}x): "
-              f"{verdict(speedup, target)[1]}")
+    for row in rows:
+        for name, t in row["timing"].items():
+            if t["target"] is not None:
+                print(f"- {row['problem']}: pyneuron {t['pyneuron_speedup']:.1f}x faster than {LABELS[name]} "
+                      f"(target {t['target']}x): {verdict(t['pyneuron_speedup'], t['target'])[1]}")
+        print(f"- {row['problem']}: {row['limit']['pyneuron_multiple']:.1f}x its limit estimate (target <= 3x): "
+              f"{'met' if row['limit']['pyneuron_multiple'] <= 3 else 'NOT met'}")
 
     finish(results, start, args.json)
 

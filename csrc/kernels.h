@@ -6,6 +6,8 @@
 #ifndef PN_KERNELS_H
 #define PN_KERNELS_H
 
+#include <math.h>
+
 #include "pyneuron.h"
 
 typedef void (*pn_act_fwd_fn)(const void *x, void *y, int64_t n, double alpha);
@@ -40,6 +42,40 @@ typedef pn_status (*pn_gemm_fn)(int64_t M, int64_t N, int64_t K, const void *A, 
 typedef void (*pn_dot_rows_fn)(int64_t M, int64_t N, int64_t K, const void *A, int64_t lda, const void *B,
                                int64_t ldb, void *C, int64_t ldc);
 
+/* ---- small networks, one sample per vector lane (kernels/lanes.inc) ---- */
+
+#define PN_MAX_LAYERS 64
+/* Networks whose widths are all at most this run the lanes pass (train.c). */
+#define PN_LANES_MAX_WIDTH 64
+/* The lanes pass works on blocks of this many samples, and its
+ * feature-major arrays hold a multiple of it, the padding zero. */
+#define PN_LANES_PAD 64
+
+/* One pass of a network over m samples held feature-major: unit u of
+ * sample s at X[u * ld + s], ld a multiple of PN_LANES_PAD. */
+typedef struct pn_lanes_pass {
+    const void *X;       /* inputs x ld */
+    const void *Y;       /* MSE, BCE: targets, outputs x ld; XENT: class labels as values, 1 x ld */
+    int64_t m, ld;
+    int loss;            /* pn_train_loss */
+    double scale;        /* 1 / the count the loss is the mean over */
+    void *grad;          /* NULL: forward only; else the gradient of the loss, one per parameter */
+    void *out;           /* NULL, or the network's outputs, outputs x ld */
+    int64_t *stats;      /* NULL, or per layer: dead units, saturated (sample, unit) pairs (needs grad) */
+    void *work;          /* pn_lanes_work_bytes(net) bytes, 64-byte aligned */
+} pn_lanes_pass;
+
+/* Returns the loss (0 when forward only). */
+typedef double (*pn_lanes_fn)(const pn_mlp *net, const pn_lanes_pass *pass);
+
+/* The |pre-activation| beyond which a sigmoid or tanh unit counts as
+ * saturated: its derivative is below 5% of its peak (sigmoid s(1-s) <
+ * 0.0125, tanh 1 - t^2 < 0.05).  One definition for both paths. */
+static inline double pn_saturation_limit(int act) {
+    const double s = (1.0 + sqrt(0.95)) / 2.0;
+    return act == PN_ACT_SIGMOID ? log(s / (1.0 - s)) : atanh(sqrt(0.95));
+}
+
 typedef struct pn_dtype_kernels {
     pn_act_fwd_fn act_fwd[PN_ACT_COUNT];
     pn_act_bwd_fn act_bwd[PN_ACT_COUNT];
@@ -57,6 +93,7 @@ typedef struct pn_dtype_kernels {
     pn_adam_fn adam;
     pn_gemm_fn gemm;
     pn_dot_rows_fn dot_rows;
+    pn_lanes_fn lanes_pass;
 } pn_dtype_kernels;
 
 typedef struct pn_kernel_table {

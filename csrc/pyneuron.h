@@ -247,6 +247,15 @@ typedef struct pn_recording {
  * unknown dtype or activation, a layer count or width out of range. */
 int64_t pn_mlp_param_count(const pn_mlp *net);
 
+/* How pn_train and pn_mlp_forward compute this network's passes. */
+typedef enum pn_path {
+    PN_PATH_LANES = 0,   /* narrow layers: one sample per vector lane, forward, loss and
+                            backward fused over blocks of samples that stay in cache */
+    PN_PATH_LAYERS = 1   /* wide layers: layer by layer over memory, products on the GEMM */
+} pn_path;
+/* The path of a valid network (-1 if invalid, as pn_mlp_param_count). */
+int pn_mlp_path(const pn_mlp *net);
+
 /* Train for `epochs` more epochs, recording every snapshot due on the way
  * (including one at the current epoch before the first update).  Training
  * diverges when a recorded snapshot's loss is not finite, or an epoch's

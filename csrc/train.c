@@ -2,9 +2,16 @@
  * Networks and training: the whole loop in C.  Python hands over the
  * network, the data and every buffer that outlives a call (parameters,
  * optimizer state, sample order, recording), then calls pn_train for a
- * chunk of epochs at a time.  Each pass runs the active SIMD level's
- * kernels (dense, activations, losses, optimizer steps), so training is
- * as vectorised as the kernels are; nothing here allocates per epoch.
+ * chunk of epochs at a time; nothing here allocates per epoch.
+ *
+ * Two paths compute a pass (forward, loss, backward over a set of
+ * samples), chosen per network, and the same one for every call:
+ *  - narrow networks (every width <= PN_LANES_MAX_WIDTH) run the lanes
+ *    pass of kernels/lanes.inc: one sample per vector lane, forward, loss,
+ *    backward and gradient accumulation fused over blocks of samples that
+ *    stay in L1;
+ *  - wider ones run layer by layer over feature-major arrays, each layer's
+ *    products on the GEMM, each operation a pass over memory.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -12,7 +19,7 @@
 
 #include "kernels.h"
 
-#define PN_MAX_LAYERS 64
+
 
 static size_t elem_size(int dtype) { return dtype == PN_F32 ? 4 : 8; }
 
@@ -59,6 +66,13 @@ static pn_status check_net(const pn_mlp *net) {
 
 int64_t pn_mlp_param_count(const pn_mlp *net) { return check_net(net) == PN_OK ? param_count(net) : -1; }
 
+static int lanes_eligible(const pn_mlp *net);
+
+int pn_mlp_path(const pn_mlp *net) {
+    if (check_net(net) != PN_OK) return -1;
+    return lanes_eligible(net) ? PN_PATH_LANES : PN_PATH_LAYERS;
+}
+
 /* a * b * c elements of `size` bytes fit in the address space (a, b, c >= 0). */
 static int addressable(int64_t a, int64_t b, int64_t c, size_t size) {
     int64_t ab, abc;
@@ -74,79 +88,162 @@ static int64_t max_width(const pn_mlp *net) {
 
 /* ---- workspace ------------------------------------------------------------
  *
- * The loop keeps every activation feature-major: (units x rows), so that
- * each operation runs along the long sample axis, contiguous and fully
- * vectorised, however narrow the layers (1-2-2-1 nets are the point of
- * this project):  Z^T = W^T A^T + b;  dA^T = W dZ^T;  dW and db are dot
- * products of contiguous rows.  Inputs and targets are transposed once per
- * call (minibatches gathered and transposed per batch). */
+ * Both paths keep samples feature-major: (units x rows), so that each
+ * operation runs along the long sample axis, however narrow the layers
+ * (1-2-2-1 nets are the point of this project).  The layer-by-layer path:
+ * Z^T = W^T A^T + b;  dA^T = W dZ^T;  dW and db are dot products of
+ * contiguous rows.  The lanes path reads its arrays a block of samples at a
+ * time, with rows padded to a multiple of PN_LANES_PAD.  Inputs and targets
+ * are transposed once per call (minibatches gathered and transposed per
+ * batch). */
+
+/* Does this network run the lanes pass?  Narrow layers; and not float32
+ * tanh-GELU, whose float32 kernels compute in float64 (isa_kernels.inc). */
+static int lanes_eligible(const pn_mlp *net) {
+    for (int l = 0; l <= net->n_layers; l++)
+        if (net->sizes[l] > PN_LANES_MAX_WIDTH) return 0;
+    if (net->dtype == PN_F32)
+        for (int l = 0; l < net->n_layers; l++)
+            if (net->acts[l] == PN_ACT_GELU_TANH && !(l == net->n_layers - 1 && net->softmax_output)) return 0;
+    return 1;
+}
+
+static int64_t padded(int64_t rows) { return (rows + PN_LANES_PAD - 1) / PN_LANES_PAD * PN_LANES_PAD; }
 
 typedef struct {
+    int lanes;                                  /* the path */
     int64_t rows;
+    void *grad;                                 /* one per parameter */
+    void *xT, *yT, *gT;                         /* training inputs, targets, grid: feature-major */
+    int64_t ld_x, ld_g, ld_b;                   /* their row strides, and a minibatch's */
+    void *xbT, *ybT;                            /* a minibatch's, feature-major */
+    int64_t *lb;                                /* a minibatch's labels */
+    /* the layer-by-layer path */
     void *z[PN_MAX_LAYERS], *a[PN_MAX_LAYERS]; /* pre-activations, activations: units x rows */
     void *d[PN_MAX_LAYERS];                     /* activation derivatives at z (training passes) */
     void *dz, *da;                              /* widest layer x rows */
     void *rm, *rm_grad;                         /* rows x outputs, row-major (softmax, cross-entropy) */
-    void *grad;                                 /* one per parameter */
-    void *xT, *yT, *gT;                         /* training inputs, targets, grid: feature-major */
-    void *xbT, *ybT;                            /* a minibatch's, feature-major */
-    int64_t *lb;                                /* a minibatch's labels */
+    /* the lanes path */
+    void *outT;                                 /* outputs x ld_g: the network's outputs on the grid */
+    void *lanes_work;
+    /* the gradient of the current state, left by a snapshot for the epoch that follows */
+    int fresh;
+    double fresh_loss;
     void *block;
 } workspace;
 
+/* Bytes of the lanes pass's work buffer (kernels/lanes.inc carves it): per
+ * layer a block's activations and derivatives, two blocks of the widest
+ * layer's gradient (rows of PN_LANES_PAD elements of at most 8 bytes), and
+ * a vector (at most 64 bytes) per parameter and per unit. */
+static int64_t lanes_work_bytes(const pn_mlp *net) {
+    int64_t rows = 0, vectors = param_count(net), widest = 0;
+    for (int l = 0; l < net->n_layers; l++) {
+        rows += 2 * net->sizes[l + 1];
+        vectors += net->sizes[l + 1];
+        widest = net->sizes[l + 1] > widest ? net->sizes[l + 1] : widest;
+        widest = net->sizes[l] > widest ? net->sizes[l] : widest;
+    }
+    return (rows + 2 * widest) * PN_LANES_PAD * 8 + vectors * 64;
+}
+
+/* rows: the most samples a pass sees (the layer-by-layer path's arrays). */
 static pn_status workspace_alloc(workspace *w, const pn_mlp *net, int64_t rows, int64_t n, int64_t grid_n,
                                  int64_t batch) {
     const size_t es = elem_size(net->dtype);
     const int L = net->n_layers;
     const int64_t P = param_count(net), width = max_width(net);
     const int64_t in = net->sizes[0], out = net->sizes[L];
+    memset(w, 0, sizeof *w);
+    w->lanes = lanes_eligible(net);
     if (rows < 1) rows = 1;
-    if (rows > INT64_MAX / 8 / (width * (2 * L + 4) + 2)) return PN_ERR_OVERFLOW;
-    int64_t elems = 2 * rows * width + 2 * rows * out + P + (n + batch) * (in + out) + grid_n * in;
-    for (int l = 0; l < L; l++) elems += 3 * rows * net->sizes[l + 1];
-    char *p = (char *)malloc((size_t)elems * es + (size_t)batch * sizeof(int64_t) + 64);
+    if (rows > INT64_MAX / 8 / (width * (2 * L + 4) + 2) - PN_LANES_PAD) return PN_ERR_OVERFLOW;
+    w->rows = rows;
+    w->ld_x = w->lanes ? padded(n) : n;
+    w->ld_g = w->lanes ? padded(grid_n) : grid_n;
+    w->ld_b = w->lanes ? padded(batch) : batch;
+    /* element counts: inputs and targets (with the labels as values), grid, minibatch, gradient */
+    int64_t elems = w->ld_x * (in + 2 * out + 1) + w->ld_g * (in + out) + w->ld_b * (in + out + 1) + P;
+    int64_t bytes = 0;
+    if (w->lanes) {
+        bytes = lanes_work_bytes(net);
+    } else {
+        elems += 2 * rows * width + 2 * rows * out;
+        for (int l = 0; l < L; l++) elems += 3 * rows * net->sizes[l + 1];
+    }
+    char *p = (char *)malloc((size_t)elems * es + (size_t)batch * sizeof(int64_t) + (size_t)bytes + 128);
     if (!p) return PN_ERR_NOMEM;
     w->block = p;
-    w->rows = rows;
-#define CARVE(ptr, count) (ptr = p, p += (size_t)(count) * es)
-    for (int l = 0; l < L; l++) {
-        CARVE(w->z[l], rows * net->sizes[l + 1]);
-        CARVE(w->a[l], rows * net->sizes[l + 1]);
-        CARVE(w->d[l], rows * net->sizes[l + 1]);
+    if (w->lanes) { /* first, 64-byte aligned */
+        w->lanes_work = (void *)(((uintptr_t)p + 63) & ~(uintptr_t)63);
+        p = (char *)w->lanes_work + bytes;
     }
-    CARVE(w->dz, rows * width);
-    CARVE(w->da, rows * width);
-    CARVE(w->rm, rows * out);
-    CARVE(w->rm_grad, rows * out);
+#define CARVE(ptr, count) (ptr = p, p += (size_t)(count) * es)
+    if (!w->lanes) {
+        for (int l = 0; l < L; l++) {
+            CARVE(w->z[l], rows * net->sizes[l + 1]);
+            CARVE(w->a[l], rows * net->sizes[l + 1]);
+            CARVE(w->d[l], rows * net->sizes[l + 1]);
+        }
+        CARVE(w->dz, rows * width);
+        CARVE(w->da, rows * width);
+        CARVE(w->rm, rows * out);
+        CARVE(w->rm_grad, rows * out);
+    }
     CARVE(w->grad, P);
-    CARVE(w->xT, n * in);
-    CARVE(w->yT, n * out);
-    CARVE(w->gT, grid_n * in);
-    CARVE(w->xbT, batch * in);
-    CARVE(w->ybT, batch * out);
+    CARVE(w->xT, w->ld_x * in);
+    CARVE(w->yT, w->ld_x * (out + 1)); /* targets, or a row of labels as values */
+    CARVE(w->gT, w->ld_g * in);
+    CARVE(w->outT, (w->ld_g > w->ld_x ? w->ld_g : w->ld_x) * out);
+    CARVE(w->xbT, w->ld_b * in);
+    CARVE(w->ybT, w->ld_b * (out + 1));
 #undef CARVE
     w->lb = (int64_t *)(((uintptr_t)p + 7) & ~(uintptr_t)7);
     return PN_OK;
 }
 
-/* dst (cols x rows) = src^T, src (rows x cols) row r being src row idx[r]
- * (idx NULL: row r).  Also undoes itself: transpose(dst, NULL, cols, rows). */
-static void transpose(int dtype, const void *src, const int64_t *idx, int64_t rows, int64_t cols, void *dst) {
+/* dst (cols x ld) = src^T, src (rows x cols) row r being src row idx[r]
+ * (idx NULL: row r), each row of dst padded with zeros from rows to ld. */
+static void transpose(int dtype, const void *src, const int64_t *idx, int64_t rows, int64_t cols, void *dst,
+                      int64_t ld) {
 #define PN_TRANSPOSE(TYPE)                                                        \
     do {                                                                          \
         const TYPE *s = (const TYPE *)src;                                        \
         TYPE *d = (TYPE *)dst;                                                    \
         for (int64_t r = 0; r < rows; r++) {                                      \
             const TYPE *row = s + (idx ? idx[r] : r) * cols;                      \
-            for (int64_t c = 0; c < cols; c++) d[c * rows + r] = row[c];          \
+            for (int64_t c = 0; c < cols; c++) d[c * ld + r] = row[c];            \
         }                                                                         \
+        for (int64_t c = 0; c < cols; c++)                                        \
+            for (int64_t r = rows; r < ld; r++) d[c * ld + r] = 0;                \
     } while (0)
     if (dtype == PN_F32) PN_TRANSPOSE(float);
     else PN_TRANSPOSE(double);
 #undef PN_TRANSPOSE
 }
 
-/* ---- passes ----------------------------------------------------------------- */
+/* The lanes pass's labels: dst[r] = labels[idx[r]] (idx NULL: r) as values
+ * of the network's dtype (exact: fewer than 2^24 classes), zeros to ld. */
+static void labels_as_values(int dtype, const int64_t *labels, const int64_t *idx, int64_t rows, void *dst,
+                             int64_t ld) {
+    for (int64_t r = 0; r < ld; r++) {
+        int64_t v = r < rows ? labels[idx ? idx[r] : r] : 0;
+        if (dtype == PN_F32) ((float *)dst)[r] = (float)v;
+        else ((double *)dst)[r] = (double)v;
+    }
+}
+
+/* dst (m x units, row-major) = srcT (units x m, row stride ld) transposed back. */
+static void untranspose(int dtype, const void *srcT, int64_t units, int64_t m, int64_t ld, void *dst) {
+#define PN_UNTRANSPOSE(TYPE)                                                     \
+    for (int64_t u = 0; u < units; u++)                                          \
+        for (int64_t r = 0; r < m; r++) ((TYPE *)dst)[r * units + u] = ((const TYPE *)srcT)[u * ld + r];
+    if (dtype == PN_F32) PN_UNTRANSPOSE(float)
+    else PN_UNTRANSPOSE(double)
+#undef PN_UNTRANSPOSE
+}
+
+/* ---- the layer-by-layer path -------------------------------------------------- */
 
 /* Forward over m samples given feature-major inputs inT (inputs x m); a
  * training pass (with_deriv) also keeps each activation's derivative. */
@@ -158,9 +255,9 @@ static pn_status forward(const pn_mlp *net, const pn_dtype_kernels *k, const voi
         pn_status st = k->gemm(dout, m, din, layer_W(net, l), 1, dout, in, m, 1, layer_b(net, l), w->z[l], m);
         if (st != PN_OK) return st;
         if (l == net->n_layers - 1 && net->softmax_output) { /* softmax across units: per sample, row-major */
-            transpose(net->dtype, w->z[l], NULL, dout, m, w->rm);
+            untranspose(net->dtype, w->z[l], dout, m, m, w->rm);
             k->softmax(0, w->rm, w->rm_grad, m, dout);
-            transpose(net->dtype, w->rm_grad, NULL, m, dout, w->a[l]);
+            transpose(net->dtype, w->rm_grad, NULL, m, dout, w->a[l], m);
         } else if (with_deriv) {
             k->act_fwd_deriv[net->acts[l]](w->z[l], w->a[l], w->d[l], m * dout, net->alphas[l]);
         } else {
@@ -172,30 +269,26 @@ static pn_status forward(const pn_mlp *net, const pn_dtype_kernels *k, const voi
 }
 
 /* The loss of the last forward pass over m samples (targets yT feature-major,
- * or labels) and, when want_grad, its gradient with respect to the last
- * pre-activation, in w->dz (feature-major). */
+ * or labels) and its gradient with respect to the last pre-activation, in
+ * w->dz (feature-major). */
 static double loss_and_grad(const pn_mlp *net, const pn_dtype_kernels *k, const pn_train_config *c,
-                            const void *yT, const int64_t *labels, int64_t m, workspace *w, int want_grad) {
+                            const void *yT, const int64_t *labels, int64_t m, workspace *w) {
     const int L = net->n_layers;
     const int64_t out = net->sizes[L], count = m * out;
     void *z = w->z[L - 1], *a = w->a[L - 1];
     switch (c->loss) {
     case PN_TRAIN_BCE:
-        if (want_grad) k->loss_grad[PN_LOSS_BCE_LOGITS](z, yT, w->dz, count);
+        k->loss_grad[PN_LOSS_BCE_LOGITS](z, yT, w->dz, count);
         return k->loss[PN_LOSS_BCE_LOGITS](z, yT, count);
     case PN_TRAIN_XENT: {
-        transpose(net->dtype, z, NULL, out, m, w->rm);
-        if (want_grad) {
-            k->xent_grad(w->rm, labels, NULL, w->rm_grad, m, out);
-            transpose(net->dtype, w->rm_grad, NULL, m, out, w->dz);
-        }
+        untranspose(net->dtype, z, out, m, m, w->rm);
+        k->xent_grad(w->rm, labels, NULL, w->rm_grad, m, out);
+        transpose(net->dtype, w->rm_grad, NULL, m, out, w->dz, m);
         return k->xent(w->rm, labels, NULL, m, out);
     }
     default: /* MSE on the activated output, back through its activation (never softmax: XENT only) */
-        if (want_grad) {
-            k->loss_grad[PN_LOSS_MSE](a, yT, w->da, count);
-            k->mul(w->da, w->d[L - 1], w->dz, count);
-        }
+        k->loss_grad[PN_LOSS_MSE](a, yT, w->da, count);
+        k->mul(w->da, w->d[L - 1], w->dz, count);
         return k->loss[PN_LOSS_MSE](a, yT, count);
     }
 }
@@ -222,33 +315,68 @@ static pn_status backward(const pn_mlp *net, const pn_dtype_kernels *k, const vo
     return PN_OK;
 }
 
-/* ---- recording -------------------------------------------------------------- */
-
-/* Unit statistics of layer l from its pre-activations over m rows. */
-static void unit_stats(const pn_mlp *net, int l, int64_t m, const workspace *w, double *dead, double *saturated) {
+/* Unit statistics of layer l from its pre-activations over m rows: the
+ * counts of dead units and of saturated (sample, unit) pairs. */
+static void unit_counts(const pn_mlp *net, int l, int64_t m, const workspace *w, int64_t *dead, int64_t *saturated) {
     const int64_t units = net->sizes[l + 1];
     const int act = net->acts[l];
-    const int last = l == net->n_layers - 1;
-    *dead = *saturated = 0.0;
-    if (last && net->softmax_output) return;
+    *dead = *saturated = 0;
+    if (l == net->n_layers - 1 && net->softmax_output) return;
     if (act == PN_ACT_RELU || act == PN_ACT_LEAKY_RELU) {
-        int64_t count = 0;
         for (int64_t j = 0; j < units; j++) { /* z is feature-major: unit j's m values are contiguous */
             int64_t r = 0;
             while (r < m && load(net->dtype, w->z[l], j * m + r) <= 0.0) r++;
-            count += r == m;
+            *dead += r == m;
         }
-        *dead = (double)count / (double)units;
     } else if (act == PN_ACT_SIGMOID || act == PN_ACT_TANH) {
-        /* |z| past which the derivative is below 5% of its peak:
-         * sigmoid s(1-s) < 0.0125 and tanh 1 - t^2 < 0.05 */
-        const double s = (1.0 + sqrt(0.95)) / 2.0;
-        const double limit = act == PN_ACT_SIGMOID ? log(s / (1.0 - s)) : atanh(sqrt(0.95));
-        int64_t count = 0;
-        for (int64_t i = 0; i < m * units; i++) count += fabs(load(net->dtype, w->z[l], i)) > limit;
-        *saturated = m ? (double)count / (double)(m * units) : 0.0;
+        const double limit = pn_saturation_limit(act);
+        for (int64_t i = 0; i < m * units; i++) *saturated += fabs(load(net->dtype, w->z[l], i)) > limit;
     }
 }
+
+/* ---- passes, on the network's path ----------------------------------------------- */
+
+/* The loss over m samples and its gradient into w->grad.  Inputs inT and
+ * targets yT feature-major with row stride ld (the layer-by-layer path:
+ * ld = m); class labels in `labels` for the layer-by-layer path, as values
+ * in yT for the lanes path.  With counts, per layer the dead units and the
+ * saturated (sample, unit) pairs. */
+static pn_status train_pass(const pn_mlp *net, const pn_dtype_kernels *k, const pn_train_config *c,
+                            const void *inT, const void *yT, const int64_t *labels, int64_t m, int64_t ld,
+                            workspace *w, double *loss, int64_t *counts) {
+    if (w->lanes) {
+        const int64_t count = c->loss == PN_TRAIN_XENT ? m : m * net->sizes[net->n_layers];
+        pn_lanes_pass p = {.X = inT, .Y = yT, .m = m, .ld = ld, .loss = c->loss, .scale = 1.0 / (double)count,
+                           .grad = w->grad, .out = NULL, .stats = counts, .work = w->lanes_work};
+        *loss = k->lanes_pass(net, &p);
+        return PN_OK;
+    }
+    pn_status st = forward(net, k, inT, m, w, 1);
+    if (st != PN_OK) return st;
+    *loss = loss_and_grad(net, k, c, yT, labels, m, w);
+    if (counts)
+        for (int l = 0; l < net->n_layers; l++) unit_counts(net, l, m, w, &counts[2 * l], &counts[2 * l + 1]);
+    return backward(net, k, inT, m, w);
+}
+
+/* The network's outputs on m samples (feature-major inputs inT, row stride
+ * ld) into dst (m x outputs, row-major). */
+static pn_status outputs(const pn_mlp *net, const pn_dtype_kernels *k, const void *inT, int64_t m, int64_t ld,
+                         workspace *w, void *dst) {
+    const int64_t out = net->sizes[net->n_layers];
+    if (w->lanes) {
+        pn_lanes_pass p = {.X = inT, .m = m, .ld = ld, .loss = PN_TRAIN_MSE, .scale = 1.0, .out = w->outT,
+                           .work = w->lanes_work};
+        k->lanes_pass(net, &p);
+        untranspose(net->dtype, w->outT, out, m, ld, dst);
+        return PN_OK;
+    }
+    pn_status st = forward(net, k, inT, m, w, 0);
+    if (st == PN_OK) untranspose(net->dtype, w->a[net->n_layers - 1], out, m, m, dst);
+    return st;
+}
+
+/* ---- recording -------------------------------------------------------------- */
 
 static void grad_norms(const pn_mlp *net, const workspace *w, double *norms) {
     int64_t off = 0;
@@ -265,27 +393,30 @@ static void grad_norms(const pn_mlp *net, const workspace *w, double *norms) {
 }
 
 /* Snapshot slot rec->next: the current state, measured on the whole
- * training set; its loss is returned (NaN or inf means divergence). */
+ * training set; its loss is returned (NaN or inf means divergence).  Its
+ * gradient stays in w->grad, fresh: a full-batch epoch that follows steps
+ * with it instead of computing it again. */
 static pn_status record(const pn_mlp *net, const pn_dtype_kernels *k, const pn_train_config *c,
                         const pn_train_data *d, pn_recording *rec, workspace *w, double *loss) {
     const size_t es = elem_size(net->dtype);
     const int L = net->n_layers;
     const int64_t s = rec->next, P = param_count(net), out = net->sizes[L];
-    pn_status st = forward(net, k, w->xT, d->n, w, 1);
+    int64_t counts[2 * PN_MAX_LAYERS];
+    pn_status st = train_pass(net, k, c, w->xT, w->yT, d->labels, d->n, w->ld_x, w, loss, counts);
     if (st != PN_OK) return st;
-    *loss = loss_and_grad(net, k, c, w->yT, d->labels, d->n, w, 1);
-    for (int l = 0; l < L; l++)
-        unit_stats(net, l, d->n, w, &rec->unit_stats[(s * L + l) * 2], &rec->unit_stats[(s * L + l) * 2 + 1]);
-    st = backward(net, k, w->xT, d->n, w);
-    if (st != PN_OK) return st;
+    for (int l = 0; l < L; l++) {
+        const double units = (double)net->sizes[l + 1];
+        rec->unit_stats[(s * L + l) * 2] = (double)counts[2 * l] / units;
+        rec->unit_stats[(s * L + l) * 2 + 1] = (double)counts[2 * l + 1] / ((double)d->n * units);
+    }
     grad_norms(net, w, rec->grad_norms + s * L);
+    w->fresh = 1;
+    w->fresh_loss = *loss;
     rec->loss[s] = *loss;
     memcpy((char *)rec->params + s * P * (int64_t)es, net->params, (size_t)P * es);
-    if (d->grid_n) {
-        if ((st = forward(net, k, w->gT, d->grid_n, w, 0)) != PN_OK) return st;
-        transpose(net->dtype, w->a[L - 1], NULL, out, d->grid_n,
-                  (char *)rec->predictions + s * d->grid_n * out * (int64_t)es);
-    }
+    if (d->grid_n &&
+        (st = outputs(net, k, w->gT, d->grid_n, w->ld_g, w, (char *)rec->predictions + s * d->grid_n * out * (int64_t)es)) != PN_OK)
+        return st;
     rec->next = s + 1;
     return PN_OK;
 }
@@ -310,13 +441,14 @@ static void shuffle(int64_t *order, int64_t n, uint64_t *rng) {
 }
 
 static void optimizer_step(const pn_mlp *net, const pn_dtype_kernels *k, const pn_train_config *c,
-                           pn_train_state *s, const workspace *w) {
+                           pn_train_state *s, workspace *w) {
     const int64_t P = param_count(net);
     s->step++;
     if (c->optimizer == PN_OPT_ADAM)
         k->adam(net->params, w->grad, s->opt_a, s->opt_b, P, c, s->step);
     else
         k->sgd(net->params, w->grad, s->opt_a, P, c, s->step == 1);
+    w->fresh = 0; /* the parameters moved */
 }
 
 /* One epoch; *loss is the mean of its batch losses (NaN if any was). */
@@ -325,9 +457,8 @@ static pn_status run_epoch(const pn_mlp *net, const pn_dtype_kernels *k, const p
     const int64_t n = d->n, in = net->sizes[0], out = net->sizes[net->n_layers];
     pn_status st;
     if (c->batch_size >= n) { /* full batch: the order of the samples is irrelevant */
-        if ((st = forward(net, k, w->xT, n, w, 1)) != PN_OK) return st;
-        *loss = loss_and_grad(net, k, c, w->yT, d->labels, n, w, 1);
-        if ((st = backward(net, k, w->xT, n, w)) != PN_OK) return st;
+        if (w->fresh) *loss = w->fresh_loss; /* a snapshot just computed this state's gradient */
+        else if ((st = train_pass(net, k, c, w->xT, w->yT, d->labels, n, w->ld_x, w, loss, NULL)) != PN_OK) return st;
         optimizer_step(net, k, c, s, w);
         return PN_OK;
     }
@@ -335,15 +466,17 @@ static pn_status run_epoch(const pn_mlp *net, const pn_dtype_kernels *k, const p
     double sum = 0.0;
     for (int64_t start = 0; start < n; start += c->batch_size) {
         int64_t m = n - start < c->batch_size ? n - start : c->batch_size;
-        const int64_t *idx = s->order + start;
-        transpose(net->dtype, d->x, idx, m, in, w->xbT);
-        if (c->loss == PN_TRAIN_XENT) /* labels may be given, unused, with the other losses */
-            for (int64_t r = 0; r < m; r++) w->lb[r] = d->labels[idx[r]];
+        const int64_t *idx = s->order + start, ld = w->lanes ? w->ld_b : m;
+        transpose(net->dtype, d->x, idx, m, in, w->xbT, ld);
+        if (c->loss != PN_TRAIN_XENT) /* labels may be given, unused, with the other losses */
+            transpose(net->dtype, d->y, idx, m, out, w->ybT, ld);
+        else if (w->lanes)
+            labels_as_values(net->dtype, d->labels, idx, m, w->ybT, ld);
         else
-            transpose(net->dtype, d->y, idx, m, out, w->ybT);
-        if ((st = forward(net, k, w->xbT, m, w, 1)) != PN_OK) return st;
-        sum += loss_and_grad(net, k, c, w->ybT, w->lb, m, w, 1) * (double)m;
-        if ((st = backward(net, k, w->xbT, m, w)) != PN_OK) return st;
+            for (int64_t r = 0; r < m; r++) w->lb[r] = d->labels[idx[r]];
+        double batch_loss;
+        if ((st = train_pass(net, k, c, w->xbT, w->ybT, w->lb, m, ld, w, &batch_loss, NULL)) != PN_OK) return st;
+        sum += batch_loss * (double)m;
         optimizer_step(net, k, c, s, w);
     }
     *loss = sum / (double)n;
@@ -405,9 +538,12 @@ pn_status pn_train(const pn_mlp *net, const pn_train_config *c, const pn_train_d
     const int64_t rows = d->n > d->grid_n ? d->n : d->grid_n, out = net->sizes[net->n_layers];
     workspace w;
     if ((st = workspace_alloc(&w, net, rows, d->n, d->grid_n, batch)) != PN_OK) return st;
-    transpose(net->dtype, d->x, NULL, d->n, net->sizes[0], w.xT);
-    if (d->y) transpose(net->dtype, d->y, NULL, d->n, out, w.yT);
-    if (d->grid_n) transpose(net->dtype, d->grid, NULL, d->grid_n, net->sizes[0], w.gT);
+    transpose(net->dtype, d->x, NULL, d->n, net->sizes[0], w.xT, w.ld_x);
+    if (c->loss != PN_TRAIN_XENT)
+        transpose(net->dtype, d->y, NULL, d->n, out, w.yT, w.ld_x);
+    else if (w.lanes)
+        labels_as_values(net->dtype, d->labels, NULL, d->n, w.yT, w.ld_x);
+    if (d->grid_n) transpose(net->dtype, d->grid, NULL, d->grid_n, net->sizes[0], w.gT, w.ld_g);
     const int64_t stop = s->epoch + epochs;
     for (;;) {
         double loss = 0.0;
@@ -447,12 +583,8 @@ pn_status pn_mlp_forward(const pn_mlp *net, const void *x, void *y, int64_t n) {
         return PN_ERR_ALIGN;
     workspace w;
     if ((st = workspace_alloc(&w, net, n, n, 0, 1)) != PN_OK) return st;
-    transpose(net->dtype, x, NULL, n, net->sizes[0], w.xT);
-    st = forward(net, pn_kernels_for(net->dtype), w.xT, n, &w, 0);
-    if (st == PN_OK) {
-        const int L = net->n_layers;
-        transpose(net->dtype, w.a[L - 1], NULL, net->sizes[L], n, y);
-    }
+    transpose(net->dtype, x, NULL, n, net->sizes[0], w.xT, w.ld_x);
+    st = outputs(net, pn_kernels_for(net->dtype), w.xT, n, w.ld_x, &w, y);
     free(w.block);
     return st;
 }

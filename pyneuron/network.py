@@ -173,6 +173,15 @@ class Network:
         return net, buf
 
     @property
+    def path(self) -> str:
+        """How the C loop computes this network's passes: ``"lanes"`` (narrow
+        layers, up to 64 units: one sample per vector lane, forward, loss and
+        backward fused over blocks of samples held in cache) or ``"layers"``
+        (wider ones: layer by layer, products on the GEMM)."""
+        net, _keep = self._c_net()
+        return ("lanes", "layers")[lib.pn_mlp_path(net)]
+
+    @property
     def n_inputs(self) -> int:
         return self.sizes[0]
 
@@ -371,7 +380,7 @@ class Network:
             "schedule": schedule if isinstance(schedule, str) else "explicit",
             "data": {"n": n, "inputs": self.n_inputs, "outputs": self.n_outputs,
                      "x_min": xs.min(0).tolist(), "x_max": xs.max(0).tolist()},
-            "seconds": seconds, "simd_level": simd_level(),
+            "seconds": seconds, "simd_level": simd_level(), "path": self.path,
         }
         return Trajectory(
             epochs=epochs_out, loss=out["loss"][:recorded], flat_params=out["params"][:recorded],

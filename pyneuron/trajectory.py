@@ -57,13 +57,7 @@ def schedule_epochs(schedule: str | ArrayLike, epochs: int, snapshots: int) -> n
         if schedule == "linear":
             return np.unique(np.round(np.linspace(0, epochs, count)).astype(np.int64))
         if schedule == "log":
-            # log-spaced in (epoch + 1), densest at the start; unique after
-            # rounding, so use the first point count giving enough values
-            for k in range(count, 20 * count):
-                e = np.unique(np.round(np.geomspace(1, epochs + 1, k)).astype(np.int64) - 1)
-                if len(e) >= count:
-                    return e
-            return np.arange(epochs + 1)
+            return _log_schedule(epochs, count)
         raise ValueError(f"fit: unknown schedule {schedule!r}; expected 'log', 'linear' or an array of epochs")
     e = np.asarray(schedule)
     if e.ndim != 1 or e.size == 0 or e.dtype.kind not in "iu":
@@ -71,6 +65,29 @@ def schedule_epochs(schedule: str | ArrayLike, epochs: int, snapshots: int) -> n
     if e.min() < 0 or e.max() > epochs:
         raise ValueError(f"fit: scheduled epochs must lie in [0, {epochs}], got {e.min()}..{e.max()}")
     return np.unique(e.astype(np.int64))
+
+
+def _log_schedule(epochs: int, count: int) -> np.ndarray:
+    """``count`` epochs from 0 to ``epochs``, log-spaced in epoch + 1 where
+    that spaces them at least one epoch apart: every epoch up to some m,
+    then count - m values geometric in epoch + 1 from m + 1 to epochs + 1,
+    m the fewest whose first geometric step is at least 1 (the step grows
+    with m, so m is found by bisection)."""
+    if count >= epochs + 1:
+        return np.arange(epochs + 1, dtype=np.int64)
+
+    def first_step(m: int) -> float:
+        points = count - m
+        ratio = ((epochs + 1) / (m + 1)) ** (1 / (points - 1))
+        return (m + 1) * (ratio - 1)
+
+    lo, hi = 0, count - 2  # at count - 2 the geometric part is its two ends, epochs apart
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (mid + 1, hi) if first_step(mid) < 1 else (lo, mid)
+    # steps of at least 1 stay distinct when rounded half up
+    geometric = np.floor(np.geomspace(lo + 1, epochs + 1, count - lo) + 0.5).astype(np.int64) - 1
+    return np.concatenate([np.arange(lo, dtype=np.int64), geometric])
 
 
 @dataclass

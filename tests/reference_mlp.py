@@ -142,14 +142,15 @@ class AdamRef:
 
 
 def train(ref: ReferenceMLP, opt, x, y, epochs, batch_size, shuffle_data, seed, record_at):
-    """Train; return {epoch: (loss on all data, flat params, full-data grads)} at record_at."""
+    """Train; return {epoch: (loss on all data, flat params, full-data grads,
+    the network's outputs on x)} at record_at."""
     n = len(x)
     order, state = list(range(n)), seed
     out = {}
 
     def snapshot(e):
         value, grads = ref.loss_and_grads(x, y)
-        out[e] = (value, ref.flat(), grads)
+        out[e] = (value, ref.flat(), grads, ref.forward(x))
 
     for e in range(epochs + 1):
         if e in record_at:

@@ -26,9 +26,12 @@ def reference_for(net, loss):
 
 
 def assert_follows_reference(traj, expected, rtol=1e-10, atol=1e-10, norm_atol=1e-14):
-    """Every snapshot of ``traj`` against the reference's state at its epoch."""
+    """Every snapshot of ``traj`` (recorded with the training inputs as its
+    grid) against the reference's state at its epoch."""
     for s, e in enumerate(traj.epochs):
-        loss, flat, grads = expected[int(e)]
+        loss, flat, grads, outputs = expected[int(e)]
+        np.testing.assert_allclose(traj.predictions[s], outputs, rtol=rtol, atol=atol,
+                                   err_msg=f"predictions at epoch {e}")
         assert traj.loss[s] == pytest.approx(loss, rel=rtol, abs=min(atol, 1e-14)), f"loss at epoch {e}"
         np.testing.assert_allclose(traj.flat_params[s], flat, rtol=rtol, atol=atol, err_msg=f"params at epoch {e}")
         norms = [np.sqrt((dW ** 2).sum() + (db ** 2).sum()) for dW, db in grads]
@@ -53,6 +56,43 @@ def test_matches_numpy_reference(simd, activation, opt, batch_size):
     expected = train(ref, make_ref(), x, y, epochs, batch_size or len(x), True, 11, set(traj.epochs.tolist()))
     assert_follows_reference(traj, expected)
     np.testing.assert_array_equal(net.params, traj.flat_params[-1])
+
+
+def test_the_path_follows_the_widths():
+    assert pyneuron.Network([1, 64, 64, 1]).path == "lanes"
+    assert pyneuron.Network([1, 65, 1]).path == "layers"
+    assert pyneuron.Network([65, 2, 1]).path == "layers"
+    assert pyneuron.Network([1, 8, 1], activation="gelu_tanh").path == "lanes"
+    # float32 tanh-GELU computes in float64 (isa_kernels.inc), on the layer-by-layer path
+    assert pyneuron.Network([1, 8, 1], activation="gelu_tanh", dtype=np.float32).path == "layers"
+    x, y = datasets.exp_decay(n=16)
+    assert pyneuron.Network([1, 2, 1]).fit(x, y, epochs=2).config["path"] == "lanes"
+
+
+#: Wide layers run the layer-by-layer path: the same reference checks there.
+WIDE_CASES = [("tanh", "mse", "adam", None), ("relu", "mse", "sgd-nesterov", 48), ("sigmoid", "bce", "sgd", None),
+              ("elu", "cross_entropy", "adam", 32), ("silu", "cross_entropy", "sgd", None)]
+
+
+@pytest.mark.parametrize("activation,loss,opt,batch_size", WIDE_CASES, ids=["-".join(map(str, c)) for c in WIDE_CASES])
+def test_wide_networks_match_reference(simd, activation, loss, opt, batch_size):
+    if loss == "cross_entropy":
+        X, y = three_blobs(n=100, seed=4)
+        sizes, output = [2, 70, 3], "softmax"
+    elif loss == "bce":
+        X, y = datasets.circle(n=100, noise=0.1, seed=2)
+        sizes, output = [2, 70, 1], "sigmoid"
+    else:
+        X, y = datasets.function("exp(-5*x) + 0.3*sin(7*x)", n=100, x_range=(0, 1))
+        sizes, output = [1, 72, 1], "identity"
+    net = pyneuron.Network(sizes, activation=activation, output_activation=output, seed=3)
+    assert net.path == "layers"
+    ref = reference_for(net, loss)
+    make_ours, make_ref = OPTIMIZERS[opt]
+    traj = net.fit(X, y, loss=loss, optimizer=make_ours(), epochs=60, batch_size=batch_size, seed=7, snapshots=10)
+    expected = train(ref, make_ref(), X, y, 60, batch_size or len(X), True, 7, set(traj.epochs.tolist()))
+    assert_follows_reference(traj, expected)
+    np.testing.assert_allclose(traj.predictions[-1], net.predict(X), rtol=1e-13, atol=1e-15)
 
 
 def test_bce_classifier_matches_reference(simd):
@@ -129,12 +169,17 @@ def test_float32_networks_match_reference(simd, activation, loss, opt, batch_siz
     assert_follows_reference(traj, expected, rtol=FLOAT32_RTOL, atol=FLOAT32_ATOL, norm_atol=FLOAT32_ATOL)
 
 
-def test_unit_statistics_match_their_definitions(simd):
-    x, y = datasets.exp_decay(n=64)
+@pytest.mark.parametrize("width,path", [(16, "lanes"), (72, "layers")])
+def test_unit_statistics_match_their_definitions(simd, width, path):
+    # 100 samples: not a whole number of vectors, so the statistics must skip
+    # the padding lanes, whose x = 0 lies outside the data
+    x, y = datasets.function("exp(-5*x)", n=100, x_range=(0.5, 1.5))
     for act, column in (("relu", 0), ("leaky_relu", 0), ("sigmoid", 1), ("tanh", 1)):
-        net = pyneuron.Network([1, 16, 16, 1], activation=act, init="he", seed=5)
+        net = pyneuron.Network([1, width, width, 1], activation=act, init="he", seed=5)
+        assert net.path == path
         for layer in net.layers[:-1]:
             layer.W *= 6  # push units into the dead / saturated regions
+            layer.b[...] = 1.0  # ... and make some dead on the data alive at x = 0
         traj = net.fit(x, y, optimizer=pyneuron.SGD(lr=0.01), epochs=3, schedule=np.array([0, 3]))
         for s in range(2):
             ref = reference_for(net, "mse")

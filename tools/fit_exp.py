@@ -1,13 +1,19 @@
-"""Fit the float32 exp/expm1 polynomial of csrc/kernels/math.inc.
+"""Fit the exp/expm1 polynomials of csrc/kernels/math.inc.
 
-On |r| <= ln2/2 (+ a margin for the rounded n), e^r - 1 = r P(r) with P
-of degree DEGREE minimising the maximum *relative error of P itself*, so
-that r P(r) is an accurate expm1 near 0 and 1 + r P(r) an accurate exp
-(Lawson's iteratively reweighted least squares on a dense grid; reference
-in mpmath).  Prints the coefficients of P, lowest first, as float32 hex
-literals, and the error with them rounded to float32.
+On |r| <= ln2/2 (+ a margin for the rounded n), e^r - 1 = r P(r) with P of
+degree DEGREE close to minimising the maximum *relative error of P
+itself*, so that r P(r) is an accurate expm1 near 0 and 1 + r P(r) an
+accurate exp.  Prints the coefficients of P, lowest first, as hex
+literals of the precision's type, and the error with them rounded to it.
 
-    python tools/fit_exp.py [DEGREE]
+    python tools/fit_exp.py [DEGREE]              # float32 (default 5): Lawson's IRLS in float64
+    python tools/fit_exp.py --float64 [DEGREE]    # float64 (default 11): Chebyshev fit in mpmath
+
+float32 uses Lawson's iteratively reweighted least squares on a dense grid
+(reference in mpmath); float64 needs more precision than a float64 least
+squares has, so its fit is mpmath's Chebyshev interpolation at 60 digits
+(within a few percent of the minimax error for a function this smooth).
+P(0) = 1 is kept exact either way.
 """
 import sys
 
@@ -31,7 +37,31 @@ def fit(degree: int):
     return coef, r, target
 
 
+def fit_float64(degree: int):
+    """Coefficients (mpf, lowest first) and the maximum relative error of P
+    with them rounded to float64, over a dense grid."""
+    with mpmath.workdps(60):
+        a = mpmath.log(2) / 2 * mpmath.mpf("1.0001")
+
+        def p(r):
+            return mpmath.expm1(r) / r if r else mpmath.mpf(1)
+
+        coef = mpmath.chebyfit(p, [-a, a], degree + 1)[::-1]
+        rounded = [mpmath.mpf(1)] + [mpmath.mpf(float(c)) for c in coef[1:]]
+        grid = [a * mpmath.cos(mpmath.pi * k / 2000) for k in range(2001)]
+        worst = max(abs(mpmath.polyval(rounded[::-1], r) - p(r)) / p(r) for r in grid)
+    return [float(c) for c in rounded], float(worst)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--float64"]:
+        degree = int(sys.argv[2]) if len(sys.argv) > 2 else 11
+        coef, worst = fit_float64(degree)
+        print(f"degree {degree}: max relative error of P with float64 coefficients {worst:.3g} "
+              f"({worst / 2**-53:.3f} ulp of float64)")
+        for k, c in enumerate(coef):
+            print(f"c{k} = {c.hex()}")
+        sys.exit()
     degree = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     coef, r, target = fit(degree)
     c32 = coef.astype(np.float32).astype(np.float64)
