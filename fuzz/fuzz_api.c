@@ -1634,11 +1634,12 @@ static int64_t batches_per_epoch(const call *c) {
 /* Whether the recording schedule, from rec->next on, goes back to an epoch
  * already passed before training reaches its stop. */
 static int schedule_goes_back(const call *c) {
+    /* from the state at the call: check_train asks too, after the call has moved it */
     const array *e = &c->a[TR_EPOCHS];
-    if (!e->ptr || !backed(c->rec.count) || c->rec.next < 0) return 0;
-    int64_t now = c->state.epoch;
+    if (!e->ptr || !backed(c->rec_at_call.count) || c->rec_at_call.next < 0) return 0;
+    int64_t now = c->state_at_call.epoch;
     const int64_t stop = add_saturating(now, c->epochs);
-    for (int64_t i = c->rec.next; i < c->rec.count; i++) {
+    for (int64_t i = c->rec_at_call.next; i < c->rec_at_call.count; i++) {
         const int64_t at = load_i64(e->at_call, i);
         if (at < now) return 1;
         if (at > stop) return 0;
