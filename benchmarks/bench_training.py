@@ -556,10 +556,11 @@ def best_rate(calls: list[Callable[[], Any]], count: float, repeats: int = 30) -
 def machine_peaks(dtype) -> dict:
     """This core's float FMA rate (flops/s of the fastest matrix product
     at hand, 512 x 512, one thread) and exp rate (exponentials/s of the
-    fastest vectorised exp at hand, 8,192 elements in cache)."""
+    fastest vectorised exp at hand, on 65,536 elements: enough to amortise
+    a JAX dispatch, few enough for the L2 cache)."""
     rng = np.random.default_rng(0)
     a, b = rng.random((512, 512)).astype(dtype), rng.random((512, 512)).astype(dtype)
-    x = rng.uniform(-5, 0, 8192).astype(dtype)
+    x = rng.uniform(-5, 0, 65536).astype(dtype)
     out = np.empty_like(x)
     products = [lambda: np.matmul(a, b)]
     exps = [lambda: np.exp(x, out=out)]
@@ -674,13 +675,45 @@ def print_problem(section: str, rows: list[dict]) -> None:
     print_final_losses(f"{section}c. Final loss, epoch {epochs:,}", rows, note)
 
 
+def overheads(problem: Problem, repeats: int) -> dict:
+    """What recording and the Python side of fit cost on a run: its time with
+    the snapshots against with only the first and last (both recorded the
+    same way); and the fixed cost of a fit -- the run of 1 epoch -- against
+    the whole run."""
+    x, y, grid = problem.x, problem.y, problem.grid
+
+    def fit(epochs: int, snapshots: int) -> float:
+        best = math.inf
+        for _ in range(repeats):
+            net = problem.network()
+            optimizer = pyneuron.Adam(lr=problem.lr) if problem.optimizer == "adam" else pyneuron.SGD(lr=problem.lr)
+            start = time.perf_counter()
+            net.fit(x, y, loss=problem.loss, optimizer=optimizer, epochs=epochs, snapshots=snapshots, grid=grid)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    full, bare, one = fit(problem.epochs, SNAPSHOTS), fit(problem.epochs, 2), fit(1, 2)
+    return {"problem": problem.name, "seconds_recording": full, "seconds_two_snapshots": bare,
+            "recording_share": (full - bare) / full, "seconds_one_epoch": one, "python_share": one / full}
+
+
+def print_overheads(rows: list[dict]) -> None:
+    body = [[r["problem"], f"{r['seconds_recording'] * 1e3:.1f}", f"{r['seconds_two_snapshots'] * 1e3:.1f}",
+             f"{r['recording_share']:.1%}", f"{r['seconds_one_epoch'] * 1e6:.0f}", f"{r['python_share']:.1%}"]
+            for r in rows]
+    print_table(f"Overheads of fit: {SNAPSHOTS} snapshots against 2, and the fixed cost of a call (a 1-epoch fit)",
+                ["run", f"ms, {SNAPSHOTS} snapshots", "ms, 2 snapshots", "recording share (target <= 10%)",
+                 "µs, 1-epoch fit", "fixed share"], body)
+
+
 def print_limits(rows: list[dict], peaks: dict) -> None:
     body = [[row["problem"], fmt(row["limit"]["flops_per_epoch"]), fmt(row["limit"]["exps_per_epoch"]),
              f"{row['limit']['limit_us_per_epoch']:.2f}", f"{row['timing']['pyneuron']['us_per_epoch']:.2f}",
              f"{row['limit']['pyneuron_multiple']:.1f}x", "met" if row["limit"]["pyneuron_multiple"] <= 3 else "NOT met"]
             for row in rows]
     notes = [f"{dtype}: {p['flops_per_s'] / 1e9:.1f} GFLOP/s (the fastest 512 x 512 matrix product at hand), "
-             f"{p['exps_per_s'] / 1e9:.2f} G exp/s (the fastest vectorised exp at hand)" for dtype, p in peaks.items()]
+             f"{p['exps_per_s'] / 1e9:.2f} G exp/s (the fastest vectorised exp at hand: numpy, PyTorch, JAX)"
+             for dtype, p in peaks.items()]
     print_table("Limit estimates: an epoch's flops at this core's FMA rate plus its exponentials at its exp rate",
                 ["run", "flops/epoch", "exps/epoch", "limit µs/epoch", "pyneuron µs/epoch", "multiple of the limit",
                  "target (<= 3x)"], body, notes)
@@ -766,6 +799,8 @@ def main(argv: list[str] | None = None) -> None:
 
     rows = [row for _, key, _ in sections for row in results[key]]
     print_limits(rows, peaks)
+    results["overheads"] = [overheads(problem, repeats["pyneuron"]) for _, _, problems in sections[:1] for problem in problems]
+    print_overheads(results["overheads"])
     print("\n### Targets\n")
     for row in rows:
         for name, t in row["timing"].items():
