@@ -2,6 +2,7 @@
 #include "simd/isa_avx2.h"
 #define GEMM_MR 6 /* 6 x 2 ymm accumulators + 2 B vectors + 1 broadcast = 15 of 16 registers */
 #define GEMM_NV 2
+#define PN_FMA_FUSED 1 /* v_fma rounds once: a*b - p is exact */
 #define PN_LEVEL PN_SIMD_AVX2
 #define PN_TABLE pn_kernels_avx2
 #include "kernels/isa_kernels.inc"

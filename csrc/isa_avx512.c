@@ -2,6 +2,7 @@
 #include "simd/isa_avx512.h"
 #define GEMM_MR 12 /* 12 x 2 zmm accumulators + 3 = 27 of 32 registers */
 #define GEMM_NV 2
+#define PN_FMA_FUSED 1 /* v_fma rounds once: a*b - p is exact */
 #define PN_LEVEL PN_SIMD_AVX512
 #define PN_TABLE pn_kernels_avx512
 #include "kernels/isa_kernels.inc"
