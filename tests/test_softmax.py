@@ -159,3 +159,38 @@ def test_backward_of_special_rows(simd, name, dtype):
             off = ~(np.abs(got - expected) <= bound * np.finfo(dtype).eps)
         assert got.dtype == dtype
         assert_like_reference(got.astype(np.float64), expected, off, f"{name} at row length {length}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
+def test_backward_of_gradients_near_the_dtype_maximum(simd, log, dtype):
+    """Sums of such gradients (and grad - sum) overflow the dtype while the
+    gradient does not: every result the exact formula keeps in range comes
+    back finite and within the error bound, scaled by the row's magnitudes."""
+    big = np.finfo(dtype).max
+    backward = F.log_softmax_backward if log else F.softmax_backward
+    for length in ROW_LENGTHS:
+        rng = np.random.default_rng(length)
+        x = rng.normal(0, 3, (6, length)).astype(dtype)
+        x[1, 0] = 40  # one dominant probability
+        grad = (big * rng.uniform(-1, 1, x.shape)).astype(dtype)
+        grad[2] = big  # sum(grad y) is the maximum itself
+        grad[3, ::2], grad[3, 1::2] = big, -big
+        grad[4, 1:] *= 1e-30  # one huge entry among small ones
+        with np.errstate(all="ignore"):
+            got = backward(x, grad)
+        xl, gl = x.astype(np.longdouble), grad.astype(np.longdouble)
+        y = np.exp(xl - xl.max(-1, keepdims=True))
+        y /= y.sum(-1, keepdims=True)
+        if log:
+            expected = gl - y * gl.sum(-1, keepdims=True)
+            scale = np.abs(gl) + y * np.abs(gl).sum(-1, keepdims=True)
+        else:
+            expected = y * (gl - (gl * y).sum(-1, keepdims=True))
+            scale = y * (np.abs(gl) + (np.abs(gl) * y).sum(-1, keepdims=True))
+        in_range = np.abs(expected) < big / 2
+        assert np.isfinite(got[in_range]).all(), \
+            f"row length {length}: non-finite at {np.argwhere(in_range & ~np.isfinite(got))[:4].tolist()}"
+        bound = SOFTMAX_ULPS * np.finfo(dtype).eps * scale + np.finfo(dtype).tiny
+        off = in_range & ~(np.abs(got - expected) <= bound)
+        assert not off.any(), f"row length {length}: off at {np.argwhere(off)[:4].tolist()}"
