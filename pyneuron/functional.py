@@ -35,21 +35,19 @@ _ACCURACY = (
 
 # ---------------------------------------------------------------- activations
 
+_DTYPE_CODES = {A.F32: lib.PN_F32, A.F64: lib.PN_F64}
+_ndarray, _empty_like, _from_buffer = np.ndarray, np.empty_like, A.ffi.from_buffer
+
+
 def _forward(code: int, alpha: float, x, out, where: str) -> np.ndarray:
-    # The checks of A.as_float / A.output, inlined for the common case: on
-    # an 8-element array the Python layer costs more than the kernel.
-    if type(x) is np.ndarray and x.flags.c_contiguous and x.flags.aligned and (x.dtype is A.F32 or x.dtype is A.F64):
-        a = x
-    else:
-        a = A.as_float(x, where)
+    """The activation's general path: converts, copies or says what is wrong."""
+    a = A.as_float(x, where)
     if out is None:
         y = np.empty_like(a)
     else:
         y = A.output(out, a.shape, a.dtype, where)
         a = A.apart(y, a)
-    status = lib.pn_act_forward(code, A.dtype_code(a), A.ffi.from_buffer(a), A.ffi.from_buffer(y), a.size, alpha)
-    if status:
-        check(status, where)
+    check(lib.pn_act_forward(code, A.dtype_code(a), A.buf(a), A.buf(y), a.size, alpha), where)
     return y
 
 
@@ -65,6 +63,8 @@ def _backward(code: int, alpha: float, x, grad, out, where: str) -> np.ndarray:
 def _param_value(spec: Activation, where: str, args: tuple, kwargs: dict):
     """The op's one parameter from (args, kwargs), by position or name."""
     p = spec.params[0]
+    if len(args) == 1 and not kwargs and type(args[0]) is float and args[0] - args[0] == 0.0 and not p.variants:
+        return spec.code, args[0]  # the common case, a finite float (x - x is NaN for inf and NaN)
     if len(args) > 1 or (args and p.name in kwargs):
         raise TypeError(f"{where}() takes one {p.name} argument")
     value = args[0] if args else kwargs.pop(p.name, p.default)
@@ -116,36 +116,72 @@ def _signature(spec: Activation, backward: bool) -> inspect.Signature:
 Kernel = Callable[..., np.ndarray]
 
 
-def _with_parameter(spec: Activation) -> tuple[Kernel, Kernel]:
+def _kernels(spec: Activation) -> tuple[Kernel, Kernel]:
+    """F.<name>(x, [param,] out=None) and F.<name>_backward(x, grad, [param,] out=None).
+
+    Each starts with a fast path: C-contiguous float32/float64 arrays of one
+    dtype and shape go straight to C, which checks alignment and overlap
+    itself; whatever it refuses -- a misaligned view, an out= that partly
+    overlaps an input -- and whatever cffi cannot pass (a strided or
+    read-only array) takes the general path, which converts, copies or says
+    what is wrong.  On 8 elements the Python layer costs more than the
+    kernel, so the fast path is written out here, once, for every row."""
     name, bname = spec.name, spec.name + "_backward"
+    default = spec.kernel_args({p.name: p.default for p in spec.params})
+    codes, ndarray, empty_like, from_buffer = _DTYPE_CODES, _ndarray, _empty_like, _from_buffer
+    act_forward, act_backward = lib.pn_act_forward, lib.pn_act_backward
+
+    def parameter(args: tuple, kwargs: dict, where: str) -> tuple[int, float]:
+        if spec.params:
+            return _param_value(spec, where, args, kwargs)
+        if kwargs:
+            raise TypeError(f"{where}() got an unexpected keyword argument {next(iter(kwargs))!r}")
+        raise TypeError(f"{where}() takes {2 if where == bname else 1} positional argument(s) but "
+                        f"{len(args) + (2 if where == bname else 1)} were given")
 
     def forward(x: ArrayLike, *args: Any, out: np.ndarray | None = None, **kwargs: Any) -> np.ndarray:
-        code, alpha = _param_value(spec, name, args, kwargs)
+        code, alpha = parameter(args, kwargs, name) if args or kwargs else default
+        if type(x) is ndarray and (out is None or type(out) is ndarray):
+            dtype = codes.get(x.dtype)
+            if dtype is not None:
+                try:
+                    if out is None:
+                        y = empty_like(x)
+                        if not act_forward(code, dtype, from_buffer(x), from_buffer(y), x.size, alpha):
+                            return y
+                    elif out.dtype is x.dtype and out.shape == x.shape:
+                        if not act_forward(code, dtype, from_buffer(x), from_buffer("char[]", out, True), x.size,
+                                           alpha):
+                            return out
+                except ValueError:  # not C-contiguous, or out is read-only
+                    pass
         return _forward(code, alpha, x, out, name)
 
     def backward(x: ArrayLike, grad: ArrayLike, *args: Any, out: np.ndarray | None = None,
                  **kwargs: Any) -> np.ndarray:
-        code, alpha = _param_value(spec, bname, args, kwargs)
+        code, alpha = parameter(args, kwargs, bname) if args or kwargs else default
+        if type(x) is ndarray and type(grad) is ndarray and (out is None or type(out) is ndarray):
+            dtype = codes.get(x.dtype)
+            if dtype is not None and grad.dtype is x.dtype and grad.shape == x.shape:
+                try:
+                    if out is None:
+                        dx = empty_like(x)
+                        if not act_backward(code, dtype, from_buffer(x), from_buffer(grad), from_buffer(dx), x.size,
+                                            alpha):
+                            return dx
+                    elif out.dtype is x.dtype and out.shape == x.shape:
+                        if not act_backward(code, dtype, from_buffer(x), from_buffer(grad),
+                                            from_buffer("char[]", out, True), x.size, alpha):
+                            return out
+                except ValueError:
+                    pass
         return _backward(code, alpha, x, grad, out, bname)
 
     return forward, backward
 
 
-def _without_parameter(spec: Activation) -> tuple[Kernel, Kernel]:
-    name, bname, code = spec.name, spec.name + "_backward", spec.code
-
-    def forward(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
-        return _forward(code, 0.0, x, out, name)
-
-    def backward(x: ArrayLike, grad: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
-        return _backward(code, 0.0, x, grad, out, bname)
-
-    return forward, backward
-
-
 def _define(spec: Activation) -> None:
-    pair = _with_parameter(spec) if spec.params else _without_parameter(spec)
-    for fn, is_backward in zip(pair, (False, True)):
+    for fn, is_backward in zip(_kernels(spec), (False, True)):
         fname = spec.name + ("_backward" if is_backward else "")
         fn.__name__ = fn.__qualname__ = fname
         fn.__module__ = __name__
@@ -189,7 +225,34 @@ def _restore(result: np.ndarray, shape: tuple, axis: int, moved: bool, out, wher
     return target
 
 
+def _rows_direct(log: int, x, grad, axis, out):
+    """The fast path of softmax (grad None) and of its backward, for rows
+    along the last axis: the result, or None where the general path must
+    convert, copy or say what is wrong (as for the activations' fast path)."""
+    if not (type(x) is _ndarray and type(axis) is int and axis == -1 and x.ndim
+            and (grad is None or type(grad) is _ndarray) and (out is None or type(out) is _ndarray)):
+        return None
+    dtype, cols = _DTYPE_CODES.get(x.dtype), x.shape[-1]
+    if dtype is None or not cols or (grad is not None and (grad.dtype is not x.dtype or grad.shape != x.shape)):
+        return None
+    if out is not None and (out.dtype is not x.dtype or out.shape != x.shape):
+        return None
+    try:
+        result = _empty_like(x) if out is None else out
+        dst = _from_buffer(result) if out is None else _from_buffer("char[]", out, True)
+        if grad is None:
+            status = lib.pn_softmax(dtype, log, _from_buffer(x), dst, x.size // cols, cols)
+        else:
+            status = lib.pn_softmax_backward(dtype, log, _from_buffer(x), _from_buffer(grad), dst, x.size // cols, cols)
+    except ValueError:  # not C-contiguous, or out is read-only
+        return None
+    return None if status else result
+
+
 def _softmax(log: int, x, axis: int, out, where: str) -> np.ndarray:
+    result = _rows_direct(log, x, None, axis, out)
+    if result is not None:
+        return result
     a = A.as_float(x, where)
     rows_last, ax = _rows_last(a, axis, where)
     moved = a.ndim > 0 and ax != a.ndim - 1
@@ -203,6 +266,9 @@ def _softmax(log: int, x, axis: int, out, where: str) -> np.ndarray:
 
 
 def _softmax_backward(log: int, x, grad, axis: int, out, where: str) -> np.ndarray:
+    result = _rows_direct(log, x, grad, axis, out)
+    if result is not None:
+        return result
     a, g = A.common(where, A.as_float(x, where), A.as_float(grad, where, "grad"))
     A.same_shape(where, a, g, "x", "grad")
     xr, ax = _rows_last(a, axis, where)

@@ -68,10 +68,14 @@ def test_empty_and_zero_dimensional(name):
     assert bwd(np.float64(0.5), np.float64(1.0)).shape == ()
 
 
-@pytest.mark.parametrize("name", [spec.name for spec in ACTIVATIONS])
+@pytest.mark.parametrize("name", [spec.name for spec in ACTIVATIONS] + ["softmax", "log_softmax"])
 def test_backward_shape_mismatch(name):
     with pytest.raises(ValueError, match=r"\(3,\).*\(4,\)"):
         getattr(F, name + "_backward")(np.zeros(3), np.zeros(4))
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(3, 2\)"):  # as many elements, another shape
+        getattr(F, name + "_backward")(np.zeros((2, 3)), np.zeros((3, 2)))
+    with pytest.raises(ValueError, match=r"shape \(3, 2\), expected \(2, 3\)"):
+        getattr(F, name + "_backward")(np.zeros((2, 3)), np.zeros((2, 3)), out=np.zeros((3, 2)))
 
 
 def test_parameters_are_validated():
