@@ -7,10 +7,10 @@ Run it from anywhere pyneuron is importable (an editable install will do)::
     python benchmarks/bench_kernels.py --quick          # CI smoke run, < 60 s
     python benchmarks/bench_kernels.py --levels avx2 --json bench.json
 
-Everything runs single-threaded in float32: numpy's BLAS is held to one
-thread (the variables are set below, before numpy is imported) and so is
-PyTorch (``torch.set_num_threads(1)``).  PyTorch is optional; without it
-its columns are left out.
+Everything runs single-threaded, in float32 and float64 (``--dtypes``):
+numpy's BLAS is held to one thread (the variables are set below, before
+numpy is imported) and so is PyTorch (``torch.set_num_threads(1)``).
+PyTorch is optional; without it its columns are left out.
 
 Timing: after a warm-up call, each contender gets enough calls per repeat
 for a repeat to last at least ~20 ms, and its figure is the best (minimum)
@@ -24,21 +24,26 @@ Sections of the output:
 
 1. Environment: versions, SIMD levels, numpy's BLAS and the OpenBLAS core
    it loaded, torch threads, ``OPENBLAS_CORETYPE``.
-2. Activations: throughput in Melem/s for every row of
-   ``pyneuron._registry.ACTIVATIONS`` (each other value of a string
-   parameter on its own line, e.g. ``gelu(tanh)``) and softmax over rows of
-   1000, at 1e3, 1e5 and 1e7 elements.  pyneuron is timed at every SIMD
-   level with the output allocated (``F.sigmoid(x)``) and, at the largest
-   size, also writing into a preallocated ``out=``; against the registry's
-   numpy expression and the PyTorch functional op.  Then, at the largest
-   size, ``relu`` with ``out=`` against ``np.copyto``, the memory-bandwidth
-   ceiling of a read-one-write-one kernel.
-3. Small-call latency: ns per call on an 8-element array, output
-   allocated: the cost of the Python layer.
-4. Dense layer forward + backward in GFLOP/s, batch 256, widths 64, 256,
-   1024: ``F.dense`` + ``F.dense_backward`` against numpy (``x @ W + b``,
-   ``grad @ W.T``, ``x.T @ grad``, ``grad.sum(0)``) and torch (``addmm``,
-   ``matmul``), counting 2*n*w*w flops forward and 4*n*w*w backward.
+2. Activations, forward and backward, per dtype: throughput in Melem/s
+   for every row of ``pyneuron._registry.ACTIVATIONS`` (each other value
+   of a string parameter on its own line, e.g. ``gelu(tanh)``) and softmax
+   over rows of 1000, at 1e3, 1e5 and 1e7 elements.  pyneuron is timed at
+   every SIMD level with the output allocated (``F.sigmoid(x)``,
+   ``F.sigmoid_backward(x, g)``) and, at the largest size, also writing
+   into a preallocated ``out=``; against the registry's numpy expressions
+   and PyTorch: the functional op forward, the aten backward kernel that
+   autograd calls backward (given x, as pyneuron's backward is: for
+   sigmoid and tanh, whose aten kernels take the output, the forward is
+   part of the timed call).  Then, at the largest size, ``relu`` with
+   ``out=`` against ``np.copyto``, the memory-bandwidth ceiling of a
+   read-one-write-one kernel.
+3. Small-call latency: ns per call on an 8-element float32 array, output
+   allocated and into ``out=``: the cost of the Python layer.
+4. Dense layer forward + backward in GFLOP/s, batch 256, widths 16, 64,
+   256, 1024, per dtype: ``F.dense`` + ``F.dense_backward`` against numpy
+   (``x @ W + b``, ``grad @ W.T``, ``x.T @ grad``, ``grad.sum(0)``) and
+   torch (``addmm``, ``matmul``), counting 2*n*w*w flops forward and
+   4*n*w*w backward.
 5. The dense numpy figure with ``OPENBLAS_CORETYPE=Haswell`` and with it
    unset.  OpenBLAS reads the variable once, when it loads, so each is
    measured in a fresh subprocess (this script's ``--dense-subprocess``
@@ -80,7 +85,8 @@ QUICK_SIZES = (10**3, 10**5)
 LATENCY_SIZE = 8
 SOFTMAX_COLS = 1000
 DENSE_BATCH = 256
-DENSE_WIDTHS = (64, 256, 1024)
+DENSE_WIDTHS = (16, 64, 256, 1024)
+DTYPES = ("float32", "float64")
 CORETYPE = "OPENBLAS_CORETYPE"
 CORETYPE_RUNS = {"Haswell": "Haswell", "unset": None}  # run name -> value of OPENBLAS_CORETYPE
 
@@ -208,57 +214,72 @@ def numpy_softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(-1, keepdims=True)
 
 
+def numpy_softmax_backward(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    y = numpy_softmax(x)
+    return y * (g - (g * y).sum(-1, keepdims=True))
+
+
 @dataclass(frozen=True)
 class Op:
-    """One line of the activation tables."""
+    """One line of the activation tables: forward f(x) or backward f(x, g)."""
 
     label: str
-    pyneuron: Callable  # f(x, **kwargs, out=None)
-    numpy: Callable  # f(x, **kwargs)
-    torch: Callable  # f(torch, t, **kwargs)
+    pyneuron: Callable  # f(x, [g,] **kwargs, out=None)
+    numpy: Callable  # f(x, [g,] **kwargs)
+    torch: Callable  # f(torch, t, [tg,] **kwargs)
     kwargs: dict = field(default_factory=dict)
     row_length: int | None = None  # softmax: x has shape (n // row_length, row_length)
+    backward: bool = False
 
-    def array(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        x = (2 * rng.standard_normal(n)).astype(np.float32)
-        return x.reshape(-1, self.row_length) if self.row_length else x
+    def arrays(self, n: int, rng: np.random.Generator, dtype) -> tuple[np.ndarray, ...]:
+        shape = (-1, self.row_length) if self.row_length else (-1,)
+        x = (2 * rng.standard_normal(n)).astype(dtype).reshape(shape)
+        return (x, rng.uniform(0.5, 1.5, n).astype(dtype).reshape(shape)) if self.backward else (x,)
 
-    def calls(self, x: np.ndarray, levels: list[str], with_out: bool) -> dict[Key, Call]:
-        calls = at_levels("pyneuron", Call(self.pyneuron, (x,), self.kwargs), levels)
+    def calls(self, arrays: tuple, levels: list[str], with_out: bool) -> dict[Key, Call]:
+        calls = at_levels("pyneuron", Call(self.pyneuron, arrays, self.kwargs), levels)
         if with_out:
-            out = {**self.kwargs, "out": np.empty_like(x)}
-            calls |= at_levels("pyneuron_out", Call(self.pyneuron, (x,), out), levels)
-        calls[NUMPY] = Call(self.numpy, (x,), self.kwargs)
+            out = {**self.kwargs, "out": np.empty_like(arrays[0])}
+            calls |= at_levels("pyneuron_out", Call(self.pyneuron, arrays, out), levels)
+        calls[NUMPY] = Call(self.numpy, arrays, self.kwargs)
         if torch:
-            calls[TORCH] = Call(self.torch, (torch, torch.from_numpy(x)), self.kwargs)
+            calls[TORCH] = Call(self.torch, (torch, *map(torch.from_numpy, arrays)), self.kwargs)
         return calls
 
-    def numpy_dtype(self) -> str:
-        """The dtype the numpy expression gives for float32 input."""
-        return str(self.numpy(self.array(SOFTMAX_COLS, np.random.default_rng(0)), **self.kwargs).dtype)
+    def numpy_dtype(self, dtype) -> str:
+        """The dtype the numpy expression gives for input of ``dtype``."""
+        arrays = self.arrays(SOFTMAX_COLS, np.random.default_rng(0), dtype)
+        return str(self.numpy(*arrays, **self.kwargs).dtype)
 
 
-def activation_ops() -> list[Op]:
+def activation_ops(backward: bool = False) -> list[Op]:
     """Every registry row with its default parameters, a line for each other
-    value of a string-valued parameter, and softmax."""
+    value of a string-valued parameter, and softmax; forward or backward."""
     ops = []
     for spec in ACTIVATIONS:
-        fn = getattr(F, spec.name)
-        ops.append(Op(spec.name, fn, spec.numpy, spec.torch))
+        fn = getattr(F, spec.name + ("_backward" if backward else ""))
+        ref = (spec.numpy_backward, spec.torch_backward) if backward else (spec.numpy, spec.torch)
+        ops.append(Op(spec.name, fn, *ref, backward=backward))
         for p in spec.params:
             for value in p.variants or ():
                 if value != p.default:
-                    ops.append(Op(f"{spec.name}({value})", fn, spec.numpy, spec.torch, {p.name: value}))
-    ops.append(Op("softmax", F.softmax, numpy_softmax, lambda t, x: t.softmax(x, -1), row_length=SOFTMAX_COLS))
+                    ops.append(Op(f"{spec.name}({value})", fn, *ref, {p.name: value}, backward=backward))
+    if backward:
+        ops.append(Op("softmax", F.softmax_backward, numpy_softmax_backward,
+                      lambda t, x, g: t._softmax_backward_data(g, t.softmax(x, -1), -1, x.dtype),
+                      row_length=SOFTMAX_COLS, backward=True))
+    else:
+        ops.append(Op("softmax", F.softmax, numpy_softmax, lambda t, x: t.softmax(x, -1), row_length=SOFTMAX_COLS))
     return ops
 
 
 # -------------------------------------------------------- section 2: activations
 
-def measure_activation(op: Op, n: int, levels: list[str], timer: Timer, with_out: bool) -> dict:
-    x = op.array(n, np.random.default_rng(0))
-    seconds = timer.best(op.calls(x, levels, with_out))
-    row = {"op": op.label, "elements": n, "numpy_dtype": op.numpy_dtype()}
+def measure_activation(op: Op, n: int, dtype: str, levels: list[str], timer: Timer, with_out: bool) -> dict:
+    arrays = op.arrays(n, np.random.default_rng(0), dtype)
+    seconds = timer.best(op.calls(arrays, levels, with_out))
+    row = {"op": op.label, "direction": "backward" if op.backward else "forward", "dtype": dtype, "elements": n,
+           "numpy_dtype": op.numpy_dtype(dtype)}
     return row | summarize(seconds, lambda s: n / s / 1e6)  # Melem/s
 
 
@@ -282,8 +303,8 @@ def measure_bandwidth(n: int, levels: list[str], timer: Timer) -> dict:
 
 def measure_latency(op: Op, levels: list[str], timer: Timer) -> dict:
     x = np.linspace(-3, 3, LATENCY_SIZE, dtype=np.float32)
-    seconds = timer.best(op.calls(x.reshape(1, -1) if op.row_length else x, levels, with_out=False))
-    return {"op": op.label, "numpy_dtype": op.numpy_dtype()} | summarize(seconds, lambda s: s * 1e9)  # ns
+    seconds = timer.best(op.calls((x.reshape(1, -1) if op.row_length else x,), levels, with_out=True))
+    return {"op": op.label, "numpy_dtype": op.numpy_dtype("float32")} | summarize(seconds, lambda s: s * 1e9)  # ns
 
 
 # ---------------------------------------------------------- section 4: dense layer
@@ -300,11 +321,11 @@ def dense_torch(x, W, b, g):
     return torch.addmm(b, x, W), torch.matmul(g, W.t()), torch.matmul(x.t(), g), g.sum(0)
 
 
-def dense_operands(width: int) -> tuple[np.ndarray, ...]:
+def dense_operands(width: int, dtype: str = "float32") -> tuple[np.ndarray, ...]:
     """x (batch, w), W (w, w), b (w,), grad (batch, w)."""
     rng = np.random.default_rng(width)
     shapes = ((DENSE_BATCH, width), (width, width), (width,), (DENSE_BATCH, width))
-    return tuple(rng.standard_normal(s).astype(np.float32) for s in shapes)
+    return tuple(rng.standard_normal(s).astype(dtype) for s in shapes)
 
 
 def dense_gflops(width: int) -> Callable[[float], float]:
@@ -312,13 +333,13 @@ def dense_gflops(width: int) -> Callable[[float], float]:
     return lambda seconds: flops / seconds / 1e9
 
 
-def measure_dense(width: int, levels: list[str], timer: Timer) -> dict:
-    operands = dense_operands(width)
+def measure_dense(width: int, levels: list[str], timer: Timer, dtype: str = "float32") -> dict:
+    operands = dense_operands(width, dtype)
     calls = at_levels("pyneuron", Call(dense_pyneuron, operands), levels)
     calls[NUMPY] = Call(dense_numpy, operands)
     if torch:
         calls[TORCH] = Call(dense_torch, tuple(torch.from_numpy(a) for a in operands))
-    return {"batch": DENSE_BATCH, "width": width} | summarize(timer.best(calls), dense_gflops(width))
+    return {"batch": DENSE_BATCH, "width": width, "dtype": dtype} | summarize(timer.best(calls), dense_gflops(width))
 
 
 # ----------------------------------------------- section 5: OPENBLAS_CORETYPE runs
@@ -496,17 +517,17 @@ def comparison_cells(row: dict, levels: list[str], with_out: bool = False) -> li
     return cells
 
 
-def marked(row: dict) -> str:
-    """The op's label, starred if its numpy expression does not stay float32."""
-    return row["op"] + (" *" if row["numpy_dtype"] != "float32" else "")
+def marked(row: dict, dtype: str = "float32") -> str:
+    """The op's label, starred if its numpy expression does not stay in ``dtype``."""
+    return row["op"] + (" *" if row["numpy_dtype"] != dtype else "")
 
 
-def promotion_note(rows: list[dict]) -> list[str]:
-    promoted = {r["op"]: r["numpy_dtype"] for r in rows if r["numpy_dtype"] != "float32"}
+def promotion_note(rows: list[dict], dtype: str = "float32") -> list[str]:
+    promoted = {r["op"]: r["numpy_dtype"] for r in rows if r["numpy_dtype"] != dtype}
     if not promoted:
         return []
-    ops = ", ".join(f"{op} ({dtype})" for op, dtype in promoted.items())
-    return [f"\\* the numpy expression does not stay float32 on float32 input: {ops}; "
+    ops = ", ".join(f"{op} ({numpy_dtype})" for op, numpy_dtype in promoted.items())
+    return [f"\\* the numpy expression does not stay {dtype} on {dtype} input: {ops}; "
             "numpy computes it in that precision."]
 
 
@@ -527,18 +548,21 @@ def print_header(env: dict) -> None:
     ]
     for name, value in lines:
         print(f"- {name}: {value}")
-    print("\nfloat32, single-threaded; best of several interleaved repeats. "
+    print("\nSingle-threaded; best of several interleaved repeats. "
           "Ratios are pyneuron's speed over the other's (> 1: pyneuron faster).")
 
 
 def print_activations(rows: list[dict], levels: list[str]) -> None:
     largest = max(r["elements"] for r in rows)
-    for n in sorted({r["elements"] for r in rows}):
-        table = [r for r in rows if r["elements"] == n]
+    groups = sorted({(r["dtype"], r["direction"], r["elements"]) for r in rows},
+                    key=lambda g: (g[0], g[1] == "backward", g[2]))
+    for dtype, direction, n in groups:
+        table = [r for r in rows if (r["dtype"], r["direction"], r["elements"]) == (dtype, direction, n)]
         with_out = n == largest
-        body = [[marked(r)] + comparison_cells(r, levels, with_out) for r in table]
-        print_table(f"2. Activations, {count(n)} float32 elements (Melem/s; softmax over rows of {SOFTMAX_COLS})",
-                    ["op"] + comparison_columns(levels, with_out), body, promotion_note(table))
+        body = [[marked(r, dtype)] + comparison_cells(r, levels, with_out) for r in table]
+        print_table(f"2. Activations {direction}, {count(n)} {dtype} elements (Melem/s; softmax over rows of "
+                    f"{SOFTMAX_COLS})", ["op"] + comparison_columns(levels, with_out), body,
+                    promotion_note(table, dtype))
 
 
 def print_bandwidth(bw: dict, levels: list[str]) -> None:
@@ -553,16 +577,17 @@ def print_bandwidth(bw: dict, levels: list[str]) -> None:
 
 
 def print_latency(rows: list[dict], levels: list[str]) -> None:
-    body = [[marked(r)] + comparison_cells(r, levels) for r in rows]
-    print_table(f"3. Small-call latency, {LATENCY_SIZE} float32 elements, output allocated "
-                "(ns per call; ratios are speed ratios: the other's ns over pyneuron's)",
-                ["op"] + comparison_columns(levels), body, promotion_note(rows))
+    body = [[marked(r)] + comparison_cells(r, levels, with_out=True) for r in rows]
+    print_table(f"3. Small-call latency, {LATENCY_SIZE} float32 elements, output allocated and into out= "
+                "(ns per call; ratios are speed ratios, the output allocated: the other's ns over pyneuron's)",
+                ["op"] + comparison_columns(levels, with_out=True), body, promotion_note(rows))
 
 
 def print_dense(rows: list[dict], levels: list[str]) -> None:
-    body = [[f"{r['batch']} x {r['width']}"] + comparison_cells(r, levels) for r in rows]
-    print_table(f"4. Dense forward + backward, x ({DENSE_BATCH}, w), W (w, w), b (w,) (GFLOP/s, 6*n*w*w flops)",
-                ["n x w"] + comparison_columns(levels), body)
+    for dtype in sorted({r["dtype"] for r in rows}):
+        body = [[f"{r['batch']} x {r['width']}"] + comparison_cells(r, levels) for r in rows if r["dtype"] == dtype]
+        print_table(f"4. Dense forward + backward, {dtype}, x ({DENSE_BATCH}, w), W (w, w), b (w,) "
+                    "(GFLOP/s, 6*n*w*w flops)", ["n x w"] + comparison_columns(levels), body)
 
 
 def print_coretypes(result: dict) -> None:
@@ -589,6 +614,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         default=pyneuron.simd_levels(),
                         help="SIMD levels to time pyneuron at (default: all this CPU runs: %(default)s)")
     parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats and no 1e7 (CI smoke run)")
+    parser.add_argument("--dtypes", nargs="+", choices=DTYPES, default=list(DTYPES),
+                        help="dtypes of the activation and dense sections (default: %(default)s)")
+    parser.add_argument("--only", choices=("activations", "latency", "dense"), help="run one section only")
     parser.add_argument("--json", metavar="PATH", help="also write every number to PATH as JSON")
     parser.add_argument("--dense-subprocess", action="store_true",
                         help="internal, for section 5: time dense for numpy and pyneuron at the last of "
@@ -609,21 +637,25 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[str, Any] = {"quick": args.quick, "environment": environment(levels)}
     print_header(results["environment"])
 
-    ops = activation_ops()
-    results["activations"] = [measure_activation(op, n, levels, timer, with_out=n == sizes[-1])
-                              for n in sizes for op in ops]
-    print_activations(results["activations"], levels)
-    results["bandwidth"] = measure_bandwidth(sizes[-1], levels, timer)
-    print_bandwidth(results["bandwidth"], levels)
+    section = args.only
+    if section in (None, "activations"):
+        results["activations"] = [
+            measure_activation(op, n, dtype, levels, timer, with_out=n == sizes[-1])
+            for dtype in args.dtypes for backward in (False, True) for n in sizes for op in activation_ops(backward)]
+        print_activations(results["activations"], levels)
+        results["bandwidth"] = measure_bandwidth(sizes[-1], levels, timer)
+        print_bandwidth(results["bandwidth"], levels)
 
-    results["latency"] = [measure_latency(op, levels, timer) for op in ops]
-    print_latency(results["latency"], levels)
+    if section in (None, "latency"):
+        results["latency"] = [measure_latency(op, levels, timer) for op in activation_ops()]
+        print_latency(results["latency"], levels)
 
-    results["dense"] = [measure_dense(width, levels, timer) for width in DENSE_WIDTHS]
-    print_dense(results["dense"], levels)
-
-    results["coretype_dense"] = measure_coretypes(levels[-1], args.quick)
-    print_coretypes(results["coretype_dense"])
+    if section in (None, "dense"):
+        results["dense"] = [measure_dense(width, levels, timer, dtype) for dtype in args.dtypes
+                            for width in DENSE_WIDTHS]
+        print_dense(results["dense"], levels)
+        results["coretype_dense"] = measure_coretypes(levels[-1], args.quick)
+        print_coretypes(results["coretype_dense"])
 
     finish(results, start, args.json)
 
