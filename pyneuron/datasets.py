@@ -33,7 +33,7 @@ from ._expr import compile_expression
 Data = tuple[np.ndarray, np.ndarray]
 
 __all__ = ["exp_decay", "function", "circle", "xor", "gauss", "spiral", "linear", "plane", "multi_gauss",
-           "CLASSIFICATION", "REGRESSION_2D"]
+           "plane_grid", "EXTENT", "CLASSIFICATION", "REGRESSION_2D"]
 
 
 def _check_n(n, where: str) -> int:
@@ -165,6 +165,25 @@ def multi_gauss(n: int = 500, noise: float = 0.0, seed: int = 0) -> Data:
     for cx, cy, sign in _GAUSSIANS:
         y += sign * np.clip(1 - np.hypot(shaken[:, 0] - cx, shaken[:, 1] - cy) / 2, 0, 1)
     return pts, y.reshape(-1, 1)
+
+
+#: The playground's square: the 2-D sets lie in [-EXTENT, EXTENT]^2.
+EXTENT = 6.0
+
+
+def plane_grid(resolution: int = 64) -> np.ndarray:
+    """``resolution``^2 points covering the playground's square, row by row
+    from the top-left corner as an image is stored: the grid on which 2-D
+    runs record their predictions, for decision-boundary pictures.
+
+    >>> plane_grid(2).tolist()
+    [[-6.0, 6.0], [6.0, 6.0], [-6.0, -6.0], [6.0, -6.0]]
+    """
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
+        raise ValueError(f"plane_grid: resolution must be at least 2, got {resolution}")
+    g = np.linspace(-EXTENT, EXTENT, resolution)
+    xx, yy = np.meshgrid(g, g[::-1])
+    return np.column_stack([xx.ravel(), yy.ravel()])
 
 
 #: name -> generator, for the CLI and the scenes

@@ -11,6 +11,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import signal
 import time
@@ -21,12 +22,13 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from . import _arrays as A
+from . import functional as F
 from ._core import check, ffi, lib, simd_level
 from ._registry import BY_NAME
 from .optim import SGD, Adam
 from .trajectory import Trajectory, schedule_epochs
 
-__all__ = ["Network", "Layer", "ACTIVATION_NAMES", "INITS"]
+__all__ = ["Network", "Layer", "ACTIVATION_NAMES", "INITS", "activation_function"]
 
 #: Activations a layer can use (registry names, plus aliases).
 _ACT_CODES = {name: spec.code for name, spec in BY_NAME.items()}
@@ -38,6 +40,20 @@ INITS = ("xavier", "glorot", "he", "lecun", "tutorial")
 _RELU_LIKE = {"relu", "leaky_relu", "elu", "gelu", "gelu_tanh", "silu", "softplus"}
 
 _LOSSES = {"mse": lib.PN_TRAIN_MSE, "bce": lib.PN_TRAIN_BCE, "cross_entropy": lib.PN_TRAIN_XENT}
+
+
+def activation_function(name: str, alpha: float | None = None) -> Callable[[np.ndarray], np.ndarray]:
+    """The :mod:`pyneuron.functional` op a layer with activation ``name``
+    (any name :class:`Network` accepts, or ``"softmax"``) applies, with its
+    ``alpha``: what replaying a recorded network needs."""
+    if name == "softmax":
+        return F.softmax
+    if name not in _ACT_CODES:
+        raise ValueError(f"unknown activation {name!r}; expected softmax or one of {', '.join(ACTIVATION_NAMES)}")
+    if name == "gelu_tanh":
+        return functools.partial(F.gelu, approximate="tanh")
+    op = getattr(F, "identity" if name == "linear" else name)
+    return op if alpha is None else functools.partial(op, alpha=alpha)
 
 
 class Layer:
@@ -252,7 +268,7 @@ class Network:
     def fit(self, x: ArrayLike, y: ArrayLike, loss: str = "mse", optimizer: SGD | Adam | None = None,
             epochs: int = 10_000, batch_size: int | None = None, shuffle: bool = True, seed: int = 0,
             snapshots: int = 300, schedule: str | ArrayLike = "log", grid: ArrayLike | None = None,
-            progress: bool = False) -> Trajectory:
+            progress: bool = False, source: str | None = None) -> Trajectory:
         """Train in C and return the recorded :class:`Trajectory`.
 
         - ``loss``: ``"mse"``, ``"bce"`` (needs ``output_activation="sigmoid"``;
@@ -268,6 +284,12 @@ class Network:
           0 is the initial weights, ``epochs`` the final ones.
         - ``grid``: inputs at which predictions are recorded (default x).
         - ``progress``: show a progress bar.
+        - ``source``: what the data is, for the run's labels and videos: the
+          expression in x a 1-D target was made from (``"exp(-5*x)"``) or
+          the name of a :mod:`pyneuron.datasets` set (``"circle"``); kept
+          in ``trajectory.info`` (see :class:`RunInfo`).
+
+        The trajectory also keeps the training data (``data_x``, ``data_y``).
 
         The loop runs in C, a chunk of epochs per call; between chunks
         Python updates the progress bar and lets Ctrl-C stop training: the
@@ -288,6 +310,7 @@ class Network:
             raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
             raise ValueError(f"fit: seed must be a non-negative integer, got {seed!r}")
+        data_info = _data_source(source, self.n_inputs)
         xs = self._inputs(x, "fit")
         n = xs.shape[0]
         if n == 0:
@@ -379,15 +402,38 @@ class Network:
             "shuffle": bool(shuffle), "seed": int(seed),
             "schedule": schedule if isinstance(schedule, str) else "explicit",
             "data": {"n": n, "inputs": self.n_inputs, "outputs": self.n_outputs,
-                     "x_min": xs.min(0).tolist(), "x_max": xs.max(0).tolist()},
+                     "x_min": xs.min(0).tolist(), "x_max": xs.max(0).tolist(), **data_info},
             "seconds": seconds, "simd_level": simd_level(), "path": self.path,
         }
         return Trajectory(
             epochs=epochs_out, loss=out["loss"][:recorded], flat_params=out["params"][:recorded],
             predictions=out["predictions"][:recorded], grid=gs.copy(), grad_norms=out["grad_norms"][:recorded],
             unit_stats=out["unit_stats"][:recorded], sizes=self.sizes, config=config,
-            partial=partial, diverged_at=diverged_at,
+            partial=partial, diverged_at=diverged_at, data_x=xs.copy(), data_y=(ys if labels is None else labels).copy(),
         )
+
+
+def _data_source(source: str | None, inputs: int) -> dict[str, str]:
+    """fit's ``source`` as the trajectory records it: {"dataset": name} or
+    {"target": expression}, checked."""
+    from . import datasets
+    from ._expr import compile_expression
+
+    if source is None:
+        return {}
+    if not isinstance(source, str) or not source.strip():
+        raise ValueError(f"fit: source must be a dataset name or an expression in x, got {source!r}")
+    if source in datasets.CLASSIFICATION or source in datasets.REGRESSION_2D:
+        return {"dataset": source}
+    if inputs != 1:
+        raise ValueError(f"fit: source {source!r} is not a 2-D dataset "
+                         f"({', '.join(list(datasets.CLASSIFICATION) + list(datasets.REGRESSION_2D))}), "
+                         "and an expression in x describes 1-input data only")
+    try:
+        compile_expression(source)
+    except ValueError as exc:
+        raise ValueError(f"fit: source {source!r} is neither a dataset nor a valid expression: {exc}") from None
+    return {"target": source}
 
 
 @contextlib.contextmanager

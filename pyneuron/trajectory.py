@@ -24,7 +24,15 @@ name               shape                content
 ``partial``        ()                   training was interrupted
 ``diverged_at``    ()                   epoch the loss stopped being finite,
                                         or -1
+``data_x``         (n, inputs)          optional: the training inputs
+``data_y``         (n, outputs) or (n,) optional: the training targets
+                                        (class labels for cross-entropy)
 =================  ===================  =======================================
+
+What the run was -- its task, network, loss, optimiser and data -- is
+read from ``config`` through :attr:`Trajectory.info`, a :class:`RunInfo`.
+Readers ignore arrays they do not know, so the optional ones keep the
+format at version 1.
 """
 from __future__ import annotations
 
@@ -32,6 +40,7 @@ import errno
 import io
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from typing import Any, Sequence, Union
@@ -41,7 +50,7 @@ from numpy.typing import ArrayLike
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-__all__ = ["Trajectory", "Snapshot", "FORMAT_VERSION", "schedule_epochs"]
+__all__ = ["Trajectory", "Snapshot", "RunInfo", "FORMAT_VERSION", "schedule_epochs"]
 
 FORMAT_NAME = "pyneuron-trajectory"
 FORMAT_VERSION = 1
@@ -102,6 +111,80 @@ class Snapshot:
     unit_stats: np.ndarray
 
 
+@dataclass(frozen=True)
+class RunInfo:
+    """What a recorded run was, read from its ``config`` by
+    :attr:`Trajectory.info`: every writer (``Network.fit``, the CLI, the
+    scenes) records the same keys, and every reader (the video API, the
+    CLI's ``render``) reads them here.
+
+    - ``task``: ``"regression"``, ``"binary"`` (BCE, one sigmoid output) or
+      ``"multiclass"`` (softmax cross-entropy).
+    - ``activations``, ``alphas``: per hidden layer; ``output_activation``.
+    - ``target``: the expression in x a 1-D run fitted, if one was given;
+      ``dataset``: the name of a :mod:`pyneuron.datasets` set, if one was;
+      ``description``: the data in words, for captions.
+    """
+
+    task: str
+    layers: tuple[int, ...]
+    activations: tuple[str, ...]
+    alphas: tuple[float | None, ...]
+    output_activation: str
+    loss: str
+    optimizer: str
+    lr: float
+    epochs: int
+    target: str | None
+    dataset: str | None
+    description: str
+
+    @property
+    def inputs(self) -> int:
+        return self.layers[0]
+
+    @property
+    def outputs(self) -> int:
+        return self.layers[-1]
+
+    @property
+    def activation(self) -> str:
+        """The hidden activation, or ``"mixed"`` when the layers differ
+        (``"identity"`` without hidden layers)."""
+        names = set(self.activations)
+        return names.pop() if len(names) == 1 else ("mixed" if names else "identity")
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "RunInfo":
+        try:
+            net, data, opt = config["network"], config.get("data", {}), config["optimizer"]
+            layers = tuple(int(v) for v in net["layers"])
+            acts = tuple(str(a) for a in net["activations"])
+            alphas = tuple(None if a is None else float(a) for a in net["alphas"])
+            loss = str(config["loss"])
+            info = cls(task={"bce": "binary", "cross_entropy": "multiclass"}.get(loss, "regression"),
+                       layers=layers, activations=acts[:-1], alphas=alphas[:-1],
+                       output_activation=str(net.get("output_activation", acts[-1])), loss=loss,
+                       optimizer=str(opt["name"]), lr=float(opt["lr"]), epochs=int(config["epochs"]),
+                       target=data.get("target"), dataset=data.get("dataset"),
+                       description=str(data.get("description") or _describe_data(data)))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"trajectory: config does not describe a run ({type(exc).__name__}: {exc})") from None
+        if len(acts) != len(layers) - 1 or len(alphas) != len(acts):
+            raise ValueError(f"trajectory: config has {len(acts)} activations for {len(layers) - 1} layers")
+        return info
+
+
+def _describe_data(data: dict[str, Any]) -> str:
+    n = data.get("n")
+    points = f" ({n} points)" if n else ""
+    if data.get("target"):
+        return f"y = {data['target']}{points}"
+    if data.get("dataset"):
+        return f"{data['dataset']}{points}"
+    return f"{n} samples" if n else "unnamed data"
+
+
 class Trajectory:
     """Snapshots of a training run.
 
@@ -126,7 +209,8 @@ class Trajectory:
 
     def __init__(self, *, epochs: ArrayLike, loss: ArrayLike, flat_params: ArrayLike, predictions: ArrayLike,
                  grid: ArrayLike, grad_norms: ArrayLike, unit_stats: ArrayLike, sizes: Sequence[int],
-                 config: dict[str, Any], partial: bool = False, diverged_at: int | None = None):
+                 config: dict[str, Any], partial: bool = False, diverged_at: int | None = None,
+                 data_x: ArrayLike | None = None, data_y: ArrayLike | None = None):
         self.epochs = np.asarray(epochs, np.int64)
         self.loss = np.asarray(loss, np.float64)
         self.flat_params = np.asarray(flat_params)
@@ -138,6 +222,8 @@ class Trajectory:
         self.config = config
         self.partial = bool(partial)
         self.diverged_at = None if diverged_at is None else int(diverged_at)
+        self.data_x = None if data_x is None else np.asarray(data_x)
+        self.data_y = None if data_y is None else np.asarray(data_y)
         self._check()
 
     def _check(self) -> None:
@@ -159,6 +245,20 @@ class Trajectory:
                 raise ValueError(f"trajectory: {name} has dtype {getattr(self, name).dtype}, expected float32 or float64")
         if S and np.any(np.diff(self.epochs) <= 0):
             raise ValueError("trajectory: epochs must be strictly increasing")
+        if (self.data_x is None) != (self.data_y is None):
+            raise ValueError("trajectory: data_x and data_y come together")
+        if self.data_x is not None:
+            if self.data_x.ndim != 2 or self.data_x.shape[1] != self.sizes[0]:
+                raise ValueError(f"trajectory: data_x has shape {self.data_x.shape}, expected (n, {self.sizes[0]})")
+            if self.data_y.shape[:1] != self.data_x.shape[:1] or self.data_y.ndim not in (1, 2):
+                raise ValueError(f"trajectory: data_y has shape {self.data_y.shape}, "
+                                 f"expected ({self.data_x.shape[0]}, ...)")
+
+    @property
+    def info(self) -> RunInfo:
+        """What this run was: task, network, loss, optimiser, data (see
+        :class:`RunInfo`); a config that does not say raises ``ValueError``."""
+        return RunInfo.from_config(self.config)
 
     # ------------------------------------------------------------ views
 
@@ -230,9 +330,13 @@ class Trajectory:
             "partial": np.array(self.partial),
             "diverged_at": np.array(-1 if self.diverged_at is None else self.diverged_at, np.int64),
         }
+        if self.data_x is not None:
+            arrays.update(data_x=self.data_x, data_y=self.data_y)
         directory = os.path.dirname(os.path.abspath(path))
         os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
+        prefix = _temporary_prefix(path)
+        _remove_leftovers(directory, prefix)
+        fd, tmp = tempfile.mkstemp(prefix=f"{prefix}{os.getpid()}-", suffix=".npz", dir=directory)
         try:
             with os.fdopen(fd, "wb") as f:
                 np.savez_compressed(f, **arrays)
@@ -285,7 +389,46 @@ class Trajectory:
         return cls(epochs=arrays["epochs"], loss=arrays["loss"], flat_params=arrays["params"],
                    predictions=arrays["predictions"], grid=arrays["grid"], grad_norms=arrays["grad_norms"],
                    unit_stats=arrays["unit_stats"], sizes=arrays["sizes"].tolist(), config=config,
-                   partial=bool(arrays["partial"]), diverged_at=None if diverged < 0 else diverged)
+                   partial=bool(arrays["partial"]), diverged_at=None if diverged < 0 else diverged,
+                   data_x=arrays.get("data_x"), data_y=arrays.get("data_y"))
+
+
+def _temporary_prefix(path: str) -> str:
+    """The name of save()'s temporary files for ``path``: ``.tmp-<name>-``,
+    then the writer's process id and a random part."""
+    return f".tmp-{os.path.basename(path)}-"
+
+
+def _remove_leftovers(directory: str, prefix: str) -> None:
+    """Delete temporary files of earlier saves to the same target whose
+    writer is no longer running (killed in mid-save); a live writer's file,
+    this process's included, is never touched."""
+    pattern = re.compile(re.escape(prefix) + r"(\d+)-[^/]*\.npz\Z")
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        match = pattern.match(name)
+        if match and not _process_alive(int(match.group(1))):
+            try:
+                os.unlink(os.path.join(directory, name))
+            except FileNotFoundError:
+                pass  # another writer removed it first
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    except (OverflowError, OSError):
+        return False
+    return True
 
 
 def _sync_directory(directory: str) -> None:

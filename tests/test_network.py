@@ -75,3 +75,26 @@ def test_predict_checks_input():
     with pytest.raises(ValueError, match="NaN"):
         net.predict(np.array([[np.nan, 0.0]]))
     assert pyneuron.Network([1, 2, 1]).predict(np.linspace(0, 1, 7)).shape == (7, 1)
+
+
+@pytest.mark.parametrize("inputs, source, recorded", [
+    (1, "exp(-5*x)", {"target": "exp(-5*x)"}), (2, "spiral", {"dataset": "spiral"}), (2, "plane", {"dataset": "plane"}),
+    (1, None, {}),
+])
+def test_fit_records_where_the_data_came_from(inputs, source, recorded):
+    x = np.linspace(0, 1, 8 * inputs).reshape(8, inputs)
+    run = pyneuron.Network([inputs, 2, 1]).fit(x, x[:, :1], epochs=2, source=source)
+    assert {k: run.config["data"][k] for k in ("target", "dataset") if k in run.config["data"]} == recorded
+
+
+@pytest.mark.parametrize("inputs, source, match", [
+    (1, "", "source must be a dataset name or an expression in x, got ''"),
+    (1, 3, "source must be a dataset name or an expression in x, got 3"),
+    (1, "exp(-5*", r"source 'exp\(-5\*' is neither a dataset nor a valid expression: "),
+    (1, "open('f')", r"source \"open\('f'\)\" is neither .*unknown function 'open'"),
+    (2, "sin(3*x)", "source 'sin\\(3\\*x\\)' is not a 2-D dataset .*an expression in x describes 1-input data only"),
+])
+def test_fit_refuses_a_bad_source(inputs, source, match):
+    x = np.zeros((4, inputs))
+    with pytest.raises(ValueError, match=match):
+        pyneuron.Network([inputs, 2, 1]).fit(x, x[:, :1], epochs=2, source=source)

@@ -61,6 +61,56 @@ def test_save_load_round_trip(traj, tmp_path):
         np.testing.assert_array_equal(getattr(back, name), getattr(traj, name))
     assert back.config == json.loads(json.dumps(traj.config)) and back.sizes == traj.sizes
     assert back.partial is False and back.diverged_at is None
+    np.testing.assert_array_equal(back.data_x, traj.data_x)
+    np.testing.assert_array_equal(back.data_y, traj.data_y)
+
+
+def test_info_reads_what_fit_recorded(traj):
+    info = traj.info
+    assert info.task == "regression" and info.layers == (1, 3, 2, 1) and (info.inputs, info.outputs) == (1, 1)
+    assert info.activations == ("leaky_relu", "leaky_relu") and info.activation == "leaky_relu"
+    assert info.alphas == (0.01, 0.01) and info.output_activation == "identity"
+    assert (info.loss, info.optimizer, info.epochs) == ("mse", "adam", 500) and info.lr == 0.01
+    assert info.target is None and info.dataset is None and info.description == "64 samples"
+
+
+@pytest.mark.parametrize("loss, output, labels, task", [
+    ("bce", "sigmoid", [0, 1, 1, 0], "binary"),
+    ("cross_entropy", "softmax", [0, 2, 1, 2], "multiclass"),
+])
+def test_info_names_the_classification_task(loss, output, labels, task):
+    x = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.5, 0.2]])
+    outputs = 1 if loss == "bce" else 3
+    net = pyneuron.Network([2, 3, outputs], activation=["tanh", "relu"][loss == "bce"], output_activation=output)
+    y = np.array(labels, np.float64).reshape(-1, 1) if loss == "bce" else np.array(labels)
+    run = net.fit(x, y, loss=loss, epochs=3, source="circle")
+    assert run.info.task == task and run.info.dataset == "circle" and run.info.target is None
+    assert run.info.output_activation == output
+    np.testing.assert_array_equal(run.data_y.ravel(), labels)  # class ids, not one-hot rows
+
+
+def test_info_from_a_mixed_network_and_a_foreign_config(traj):
+    net = pyneuron.Network([1, 2, 2, 1], activation=["sigmoid", "elu"], alpha=[None, 0.5])
+    run = net.fit(*datasets.exp_decay(n=8), epochs=2, source="exp(-5*x)")
+    assert run.info.activation == "mixed" and run.info.alphas == (None, 0.5)
+    assert run.info.target == "exp(-5*x)" and run.info.description == "y = exp(-5*x) (8 points)"
+    foreign = Trajectory(epochs=traj.epochs, loss=traj.loss, flat_params=traj.flat_params,
+                         predictions=traj.predictions, grid=traj.grid, grad_norms=traj.grad_norms,
+                         unit_stats=traj.unit_stats, sizes=traj.sizes, config={"made": "elsewhere"})
+    with pytest.raises(ValueError, match="config does not describe a run"):
+        foreign.info
+
+
+def test_data_must_match_the_network(traj):
+    fields = dict(epochs=traj.epochs, loss=traj.loss, flat_params=traj.flat_params, predictions=traj.predictions,
+                  grid=traj.grid, grad_norms=traj.grad_norms, unit_stats=traj.unit_stats, sizes=traj.sizes,
+                  config=traj.config)
+    with pytest.raises(ValueError, match="data_x and data_y come together"):
+        Trajectory(**fields, data_x=np.zeros((3, 1)))
+    with pytest.raises(ValueError, match=r"data_x has shape \(3, 2\), expected \(n, 1\)"):
+        Trajectory(**fields, data_x=np.zeros((3, 2)), data_y=np.zeros(3))
+    with pytest.raises(ValueError, match=r"data_y has shape \(4,\)"):
+        Trajectory(**fields, data_x=np.zeros((3, 1)), data_y=np.zeros(4))
 
 
 def test_save_replaces_atomically(traj, tmp_path):
@@ -252,3 +302,16 @@ def test_sigkill_mid_save_leaves_the_previous_file_intact(tmp_path):
     assert same_trajectory(back, namespace["version"](k))
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
     assert leftovers, "the kill did not land mid-save"
+
+    # The next save to that target removes the dead writer's leftover, and
+    # only that: a live writer's file and another target's stay.
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        kept = [tmp_path / f".tmp-run.npz-{live.pid}-abc.npz", tmp_path / f".tmp-other.npz-{writer.pid}-abc.npz"]
+        for p in kept:
+            p.write_bytes(b"being written")
+        back.save(path)
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")) == sorted(p.name for p in kept)
+    finally:
+        live.kill()
+        live.wait()
