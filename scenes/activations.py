@@ -21,12 +21,15 @@ from dataclasses import dataclass
 
 import numpy as np
 from manim import (LEFT, RIGHT, UP, WHITE, Axes, Create, DashedVMobject, FadeIn, Line, ManimColor,
-                   Polygon, Rectangle, Scene, VGroup, VMobject, config)
+                   Polygon, Rectangle, VGroup, VMobject, config)
 
 import pyneuron.functional as F
 from pyneuron._registry import BY_NAME
 
-from common import FORMULAS, LABELS, MUTED, RUN_COLORS, TEXT, Caption, Label, load_config, text, title_card, to_points
+from pyneuron.video import (FORMULAS, LABELS, MUTED, RUN_COLORS, TEXT, Caption, Label, VideoScene, load_settings,
+                            settings_or_exit, text, title_card, to_points)
+from pyneuron._registry import BY_NAME
+from pyneuron.video.settings import Rule, each, interval, one_of, positive
 
 DEFAULTS = {
     "activations": ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu", "softplus"],
@@ -45,8 +48,16 @@ PLOT = (4.1, 1.43)   # plot width and height: the default ranges at equal scale 
 CAPTION_SPACE = 0.68  # kept free above the frame's bottom edge for the caption line
 
 
+RULES = {
+    "activations": each(one_of(*BY_NAME), 1, 9),  # the functional ops, F.<name>
+    "x_range": interval(), "y_range": interval(), "samples": Rule(lambda v: isinstance(v, int) and v >= 3,
+                                                                  "an integer of at least 3"),
+    "threshold": positive(float), "tile_seconds": positive(float), "hold_seconds": positive(float),
+}
+
+
 def settings() -> dict:
-    return load_config(__file__, DEFAULTS)
+    return load_settings(__file__, DEFAULTS, RULES)
 
 
 @dataclass(frozen=True)
@@ -218,7 +229,7 @@ def names(tiles: list[Tile]) -> str:
     return ", ".join(LABELS.get(t.name, t.name) for t in tiles) or "none"
 
 
-class ActivationGallery(Scene):
+class ActivationGallery(VideoScene):
     def construct(self):
         cfg = settings()
         xs = np.linspace(*cfg["x_range"], cfg["samples"])
@@ -257,3 +268,6 @@ class ActivationGallery(Scene):
                     f"Exactly 0: {names([t for t in tiles if any(r.zero for r in t.regions)])}. "
                     f"Never flat: {names([t for t in tiles if not t.regions])}.")
         self.wait(cfg["hold_seconds"])
+
+
+settings_or_exit(settings, __file__)  # a bad setting: one line and exit status 2, before manim renders

@@ -21,19 +21,17 @@ recorded weights run through pyneuron's own kernels.  Settings:
 """
 from __future__ import annotations
 
-import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, ImageMobject, Scene, Square, ValueTracker, VGroup,
-                   config, linear)
-from PIL.Image import Resampling
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, ValueTracker, linear
 
 import pyneuron
-import pyneuron.functional as F
 from pyneuron import datasets
+from pyneuron.video import (LABELS, RUN_COLORS, TEXT, BoundaryPanel, Caption, GlyphReadout, Playhead,
+                            PlaygroundDiagram, cached, epoch_and_loss, load_settings, optimizer, runs_from_environment,
+                            settings_or_exit, text, title_card)
+from pyneuron.video.settings import Rule, count_between, each, layer_sizes, non_negative, one_of, positive
+from pyneuron.video.stories import BoundaryVideo
 
-from common import (LABELS, MUTED, NEGATIVE, POSITIVE, RUN_COLORS, TEXT, Caption, GlyphReadout, LossChart,
-                    NetworkDiagram, Playhead, cached, epoch_and_loss, load_config, optimizer, replay, text, title_card,
-                    weight_scale)
-
+ACTIVATIONS = [a for a in LABELS if a not in ("softmax", "mixed", "linear")]
 DEFAULTS = {
     "scenarios": ["linear/identity", "circle/identity", "circle/sigmoid"],  # data/hidden activation
     "more_activations": ["tanh", "relu"],  # on the last scenario's data, beside it
@@ -48,29 +46,24 @@ DEFAULTS = {
     "snapshots": 200,
     "train_seconds": 12.0,  # screen time of each training sweep
 }
-EXTENT = 6.0  # the playground's square, [-6, 6]^2
-FIELD_MID = "#1c2028"  # the colour of "undecided" (0): a shade lighter than the background
+SCENARIO = Rule(lambda v: isinstance(v, str) and v.partition("/")[0] in datasets.CLASSIFICATION
+                and v.partition("/")[2] in ACTIVATIONS,
+                f"<data>/<activation>, data one of {', '.join(datasets.CLASSIFICATION)}")
+RULES = {
+    "scenarios": each(SCENARIO, 1, 3), "more_activations": each(one_of(*ACTIVATIONS), 0, 2),
+    "layers": layer_sizes(2, 1), "points": positive(), "noise": Rule(lambda v: isinstance(v, float) and 0 <= v <= 1,
+                                                                    "a number from 0 to 1"),
+    "epochs": positive(), "optimizer": one_of("adam", "sgd"), "lr": positive(float), "seed": non_negative(),
+    "resolution": count_between(2, 512), "snapshots": positive(), "train_seconds": positive(float),
+}
 
 
 def settings() -> dict:
-    cfg = load_config(__file__, DEFAULTS)
-    for spec in cfg["scenarios"]:
-        data, _, activation = spec.partition("/")
-        if data not in datasets.CLASSIFICATION or activation not in LABELS:
-            raise ValueError(f"scenario {spec!r}: expected <data>/<activation> with data one of "
-                             f"{', '.join(datasets.CLASSIFICATION)} and activation one of {', '.join(LABELS)}")
-    return cfg
+    return load_settings(__file__, DEFAULTS, RULES)
 
 
 def samples(cfg: dict, data: str):
     return datasets.CLASSIFICATION[data](n=cfg["points"], noise=cfg["noise"], seed=cfg["seed"])
-
-
-def plane_grid(resolution: int) -> np.ndarray:
-    """Grid points row by row from the top-left corner, as an image is stored."""
-    g = np.linspace(-EXTENT, EXTENT, resolution)
-    xx, yy = np.meshgrid(g, g[::-1])
-    return np.column_stack([xx.ravel(), yy.ravel()])
 
 
 def train(cfg: dict, data: str, activation: str) -> pyneuron.Trajectory:
@@ -81,203 +74,17 @@ def train(cfg: dict, data: str, activation: str) -> pyneuron.Trajectory:
         x, y = samples(cfg, data)
         net = pyneuron.Network(cfg["layers"], activation=activation, output_activation="sigmoid", seed=cfg["seed"])
         return net.fit(x, y, loss="bce", optimizer=optimizer(cfg["optimizer"], cfg["lr"]), epochs=cfg["epochs"],
-                       snapshots=cfg["snapshots"], grid=plane_grid(cfg["resolution"]))
+                       snapshots=cfg["snapshots"], grid=datasets.plane_grid(cfg["resolution"]), source=data)
 
     return cached(f"{data}-{activation}", run_settings, run)
 
 
-# ------------------------------------------------------------ the heatmaps
-
-def rgb(color: str) -> np.ndarray:
-    return np.array([int(color[k:k + 2], 16) for k in (1, 3, 5)], float)
-
-
-def field_colors(values: np.ndarray) -> np.ndarray:
-    """Values in [-1, 1] -> RGB as the playground colours them: orange at -1,
-    blue at +1, through a dark grey at 0 (the decision boundary)."""
-    v = np.clip(values, -1, 1)[..., None] * 0.85  # never full strength: the data must stand out
-    mid = rgb(FIELD_MID)
-    return mid + np.maximum(v, 0) * (rgb(POSITIVE) - mid) + np.maximum(-v, 0) * (rgb(NEGATIVE) - mid)
-
-
-def upsampling(resolution: int, pixels: int) -> np.ndarray:
-    """The (pixels, resolution) matrix of bilinear interpolation from grid
-    points to pixel centres: the image is M @ values @ M.T."""
-    t = np.clip((np.arange(pixels) + 0.5) / pixels * (resolution - 1), 0, resolution - 1)
-    i = np.minimum(np.floor(t).astype(int), resolution - 2)
-    w = t - i
-    m = np.zeros((pixels, resolution))
-    m[np.arange(pixels), i], m[np.arange(pixels), i + 1] = 1 - w, w
-    return m
-
-
-def dot_layer(x: np.ndarray, labels: np.ndarray, pixels: int, radius: float):
-    """The data, drawn into the heatmap rather than as hundreds of mobjects:
-    discs in their class colour with a light rim, anti-aliased.  Returned
-    sparse, as (flat pixel indices, alpha, alpha * colour) of the covered pixels."""
-    alpha, color = np.zeros((pixels, pixels, 1)), np.zeros((pixels, pixels, 3))
-    centres = (x * [1, -1] + EXTENT) / (2 * EXTENT) * pixels  # (column, row) in pixels
-    reach = int(np.ceil(radius)) + 1
-    for (cx, cy), label in zip(centres, labels):
-        c0, r0 = int(cx) - reach, int(cy) - reach
-        rows, cols = np.mgrid[max(r0, 0):min(r0 + 2 * reach + 1, pixels), max(c0, 0):min(c0 + 2 * reach + 1, pixels)]
-        d = np.hypot(cols + 0.5 - cx, rows + 0.5 - cy)
-        cover = np.clip(radius + 0.5 - d, 0, 1)[..., None]
-        fill = np.where((d < radius - 1.0)[..., None], rgb(POSITIVE if label > 0.5 else NEGATIVE), rgb(TEXT))
-        alpha[rows, cols] = np.maximum(alpha[rows, cols], cover)
-        color[rows, cols] = np.where(cover > 0, fill, color[rows, cols])
-    covered = np.flatnonzero(alpha[..., 0] > 0)
-    alpha, color = alpha.reshape(-1, 1)[covered], color.reshape(-1, 3)[covered]
-    return covered, alpha, alpha * color
-
-
-class Heatmap(ImageMobject):
-    """A field over the square [-6, 6]^2, drawn in place every frame in which
-    ``key()`` changes: ``field_of()`` is a (resolution, resolution) array of
-    values in ``domain``, upsampled smoothly to pixels and coloured by
-    ``field_colors(to_unit(value))``; the data, if given, on top.  One image
-    pixel per screen pixel at the render's quality: manim then only has to
-    copy it."""
-
-    LEVELS = 2048  # colour steps over the domain
-
-    def __init__(self, field_of, key, resolution: int, side: float, data=None, to_unit=None, domain=(-1.0, 1.0)):
-        self.field_of, self.key, self.shown = field_of, key, None
-        pixels = max(8, int(np.ceil(side / config.frame_height * config.pixel_height)))
-        up = upsampling(resolution, pixels).astype(np.float32)
-        self.up, self.up_t = up, np.ascontiguousarray(up.T)
-        # to_unit is applied to the palette, once, not to every pixel of every frame
-        self.lo, self.step = domain[0], (domain[1] - domain[0]) / (self.LEVELS - 1)
-        levels = np.linspace(*domain, self.LEVELS)
-        self.palette = np.round(field_colors(to_unit(levels) if to_unit else levels)).astype(np.uint8)
-        self.dots = dot_layer(*data, pixels, radius=pixels / 70) if data is not None else None
-        super().__init__(np.zeros((pixels, pixels, 4), np.uint8), resampling_algorithm=Resampling.BILINEAR)
-        self.pixel_array[..., 3] = 255
-        self.refresh()
-        self.height = side
-        self.add_updater(lambda m: m.refresh())
-
-    def field(self) -> np.ndarray:
-        """The field at pixel resolution."""
-        # pyneuron's own GEMM: single-threaded, so no BLAS thread pool fights manim for the cores
-        return F.dense(F.dense(self.up, np.ascontiguousarray(self.field_of(), np.float32)), self.up_t)
-
-    def refresh(self):
-        if self.key() == self.shown:
-            return
-        self.shown = self.key()
-        levels = np.clip(((self.field() - self.lo) / self.step + 0.5).astype(np.int32), 0, self.LEVELS - 1)
-        image = np.take(self.palette, levels, axis=0)
-        if self.dots is not None:
-            covered, alpha, premultiplied = self.dots
-            flat = image.reshape(-1, 3)
-            flat[covered] = flat[covered] * (1 - alpha) + premultiplied + 0.5
-        self.pixel_array[..., :3] = image  # alpha is left to manim's fades
-
-
-def prediction_field(state, resolution: int):
-    """Output logits on the grid: smooth where the probability is steep, so
-    they upsample into a crisp boundary; ``probability_to_unit`` colours them."""
-    p = np.clip(state.predictions[:, 0], 1e-12, 1 - 1e-12).reshape(resolution, resolution)
-    return np.log(p) - np.log1p(-p)
-
-
-def probability_to_unit(logit: np.ndarray) -> np.ndarray:
-    return np.tanh(logit / 2)  # = 2 sigmoid(logit) - 1
-
-
-LOGITS = (-16.0, 16.0)  # past these the colour no longer changes
-
-
-# ------------------------------------------------------------ per-unit maps
-
-def unit_values(traj: pyneuron.Trajectory, params: list[dict], grid: np.ndarray) -> list[np.ndarray]:
-    """Each layer's activations over the grid, (G, units), scaled to [-1, 1]
-    for colouring: sigmoid-type outputs from (0, 1), unbounded ones by their
-    largest magnitude on the grid."""
-    layers = [grid / EXTENT]
-    for (_, a), name in zip(replay(traj, params, grid), traj.config["network"]["activations"]):
-        if name == "sigmoid":
-            layers.append(2 * a - 1)
-        elif name == "tanh":
-            layers.append(a)
-        else:
-            layers.append(a / max(float(np.abs(a).max()), 1e-12))
-    return layers
-
-
-class Column(Group):
-    """One run: its title, the heatmap with the data, an epoch/loss readout and
-    a loss chart, following the snapshot index ``tracker``."""
-
-    def __init__(self, traj, title: str, subtitle: str, data, color: str, tracker: ValueTracker, side: float = 3.5):
-        super().__init__()
-        self.traj, self.tracker, self.head = traj, tracker, Playhead(traj)
-        res = int(round(np.sqrt(traj.grid.shape[0])))
-        self.header = VGroup(text(title, 24, color), text(subtitle, 16, MUTED))
-        self.map = Heatmap(lambda: prediction_field(self.state(), res), tracker.get_value, res, side, data=data,
-                           to_unit=probability_to_unit, domain=LOGITS)
-        self.border = Square(side, stroke_color=MUTED, stroke_width=1.5).move_to(self.map)
-        # by centre, not by edge: descenders would shift one header against another
-        self.header[0].set_y(self.map.get_top()[1] + 0.68)
-        self.header[1].set_y(self.map.get_top()[1] + 0.27)
-        self.readout = GlyphReadout(16, TEXT).follow(lambda: epoch_and_loss(self.state()),
-                                                     lambda g: g.next_to(self.map, DOWN, buff=0.16))
-        self.chart = LossChart([traj], tracker, width=side - 0.6, height=0.8, title="loss vs epoch (log-log)",
-                               font_size=12, colors=[color])
-        self.chart.next_to(self.map, DOWN, buff=0.5).shift(RIGHT * 0.3)
-        self.add(self.header, self.map, self.border, self.chart, self.readout, *self.chart.curves)
-
-    def state(self):
-        return self.head.at(self.tracker.get_value())
-
-    def place(self, center) -> "Column":
-        """Put the heatmap's centre at ``center``."""
-        return self.shift(center - self.map.get_center())
-
-
-class PlaygroundDiagram(Group):
-    """The network as the playground draws it: every unit a small heatmap of
-    its activation over the plane, edges coloured and sized by the weights,
-    and the output's map, with the data, large on the right."""
-
-    def __init__(self, traj, data, tracker: ValueTracker, unit_side: float = 0.78):
-        super().__init__()
-        self.traj, self.tracker, self.head = traj, tracker, Playhead(traj)
-        res = int(round(np.sqrt(traj.grid.shape[0])))
-        self.grid = plane_grid(res)
-        self.diagram = NetworkDiagram(traj.sizes, width=7.6, height=4.0, w_max=weight_scale(traj),
-                                      node=lambda: Square(unit_side, stroke_color=MUTED, stroke_width=1.5))
-        self.diagram.move_to(LEFT * 2.3 + DOWN * 0.1)
-        self._frame_values, self._frame_u = None, None
-        maps = [Heatmap(lambda l=l, j=j: self.values(l)[:, j].reshape(res, res), tracker.get_value, res,
-                        unit_side - 0.04)
-                .move_to(node) for l, layer in enumerate(self.diagram.neurons) for j, node in enumerate(layer)]
-        self.output = Heatmap(lambda: prediction_field(self.head.at(tracker.get_value()), res), tracker.get_value,
-                              res, 3.4, data=data, to_unit=probability_to_unit, domain=LOGITS)
-        self.output.move_to(RIGHT * 4.6 + DOWN * 0.1)
-        acts = traj.config["network"]["activations"]
-        titles = ["inputs x₁, x₂"] + [f"layer {l + 1}: {LABELS.get(a, a)}" for l, a in enumerate(acts[:-1])] + [
-            f"output: {LABELS.get(acts[-1], acts[-1])}"]
-        self.titles = VGroup(*[text(t, 15, MUTED).next_to(layer[0], UP, buff=0.2).set_y(2.45)
-                               for t, layer in zip(titles, self.diagram.neurons)])
-        self.diagram.add_updater(lambda d: d.set_weights(self.head.at(tracker.get_value()).params))
-        self.add(self.diagram, *maps, self.output, Square(3.4, stroke_color=MUTED, stroke_width=1.5)
-                 .move_to(self.output), self.titles)
-
-    def values(self, layer: int) -> np.ndarray:
-        """Every layer's scaled activations at the playhead, computed once a frame."""
-        u = self.tracker.get_value()
-        if u != self._frame_u:
-            self._frame_u = u
-            self._frame_values = unit_values(self.traj, self.head.at(u).params, self.grid)
-        return self._frame_values[layer]
-
-
 # ------------------------------------------------------------------- scene
 
-class DecisionBoundaries(Scene):
+class DecisionBoundaries(BoundaryVideo):
     def construct(self):
+        if runs_from_environment() is not None:  # PYNEURON_RUNS: those runs, in the generic boundary video
+            return super().construct()
         cfg = settings()
         specs = [spec.split("/") for spec in cfg["scenarios"]]
         trajs = [train(cfg, data, act) for data, act in specs]
@@ -289,7 +96,7 @@ class DecisionBoundaries(Scene):
 
         def column(traj, data, act, tag, slot):
             kind = "linearly separable data" if data == "linear" else f"{data} data"
-            return Column(traj, f"{tag}{LABELS[act]} units", kind, samples(cfg, data), RUN_COLORS.get(act, TEXT),
+            return BoundaryPanel(traj, f"{tag}{LABELS[act]} units", kind, samples(cfg, data), RUN_COLORS.get(act, TEXT),
                           tracker).place(slot)
 
         def sweep(to_epoch: float, seconds: float):
@@ -353,3 +160,7 @@ class DecisionBoundaries(Scene):
         sweep(epochs, seconds)
         caption.say("Edges: blue weights positive, orange negative; the wider, the larger.")
         self.wait(4.0)
+
+
+# a bad setting or run: one line and exit status 2, before manim renders
+settings_or_exit(lambda: (settings(), runs_from_environment()), __file__)

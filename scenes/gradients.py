@@ -21,18 +21,16 @@ agree with the dead fractions the C loop recorded).  Settings:
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Axes, DashedVMobject, Dot, FadeIn, FadeOut, Rectangle, Scene,
-                   ValueTracker, VGroup, linear)
+from manim import DOWN, LEFT, RIGHT, UP, Dot, FadeIn, FadeOut, ValueTracker, VGroup
 
 import pyneuron
 from pyneuron import datasets
-from pyneuron._expr import compile_expression
-
-from common import (LABELS, MUTED, RUN_COLORS, TARGET, TEXT, Caption, GlyphReadout, Label, Playhead, cached,
-                    epoch_and_loss, follow_curve, load_config, optimizer, polyline, replay, sci, superscript, text,
-                    title_card, to_points)
-
-DEAD = "#3a3f4b"
+from pyneuron.network import ACTIVATION_NAMES
+from pyneuron.video import (DEAD, LABELS, MUTED, RUN_COLORS, TEXT, Caption, FitPlot, GlyphReadout, GradientBars,
+                            Playhead, UnitGrid, cached, epoch_and_loss, load_settings, optimizer,
+                            runs_from_environment, sci, settings_or_exit, text, title_card)
+from pyneuron.video.settings import each, expression, interval, layer_sizes, non_negative, one_of, positive
+from pyneuron.video.stories import DynamicsVideo
 
 DEFAULTS = {
     # part 1: vanishing gradients
@@ -57,11 +55,18 @@ DEFAULTS = {
 }
 
 
+PAIR = each(one_of(*ACTIVATION_NAMES), 2, 2)
+RULES = {
+    "deep_activations": PAIR, "depth": positive(), "width": positive(),
+    "deep_data": one_of(*datasets.CLASSIFICATION), "deep_optimizer": one_of("adam", "sgd"), "deep_lr": positive(float),
+    "deep_epochs": positive(), "dying_activations": PAIR, "dying_target": expression(), "dying_x_range": interval(),
+    "dying_layers": layer_sizes(1, 1), "dying_optimizer": one_of("adam", "sgd"), "dying_lr": positive(float),
+    "dying_epochs": positive(), "seed": non_negative(), "snapshots": positive(), "train_seconds": positive(float),
+}
+
+
 def settings() -> dict:
-    cfg = load_config(__file__, DEFAULTS)
-    if cfg["deep_data"] not in datasets.CLASSIFICATION:
-        raise ValueError(f"deep_data {cfg['deep_data']!r}: expected one of {', '.join(datasets.CLASSIFICATION)}")
-    return cfg
+    return load_settings(__file__, DEFAULTS, RULES)
 
 
 def deep_layers(cfg: dict) -> list[int]:
@@ -75,7 +80,7 @@ def train_deep(cfg: dict, activation: str) -> pyneuron.Trajectory:
         x, y = datasets.CLASSIFICATION[cfg["deep_data"]](n=400, seed=cfg["seed"])
         net = pyneuron.Network(deep_layers(cfg), activation=activation, output_activation="sigmoid", seed=cfg["seed"])
         return net.fit(x, y, loss="bce", optimizer=optimizer(cfg["deep_optimizer"], cfg["deep_lr"]),
-                       epochs=cfg["deep_epochs"], snapshots=cfg["snapshots"])
+                       epochs=cfg["deep_epochs"], snapshots=cfg["snapshots"], source=cfg["deep_data"])
 
     return cached(f"deep-{activation}", {k: cfg[k] for k in keys} | {"activation": activation}, run)
 
@@ -93,112 +98,17 @@ def train_dying(cfg: dict, activation: str) -> pyneuron.Trajectory:
         net = pyneuron.Network(cfg["dying_layers"], activation=activation, seed=cfg["seed"])
         grid = np.linspace(*cfg["dying_x_range"], 200)
         return net.fit(x, y, optimizer=optimizer(cfg["dying_optimizer"], cfg["dying_lr"]), epochs=cfg["dying_epochs"],
-                       snapshots=cfg["snapshots"], grid=grid)
+                       snapshots=cfg["snapshots"], grid=grid, source=cfg["dying_target"])
 
     return cached(f"dying-{activation}", {k: cfg[k] for k in keys} | {"activation": activation}, run)
 
 
-def units_off(traj: pyneuron.Trajectory, params: list[dict], x: np.ndarray) -> np.ndarray:
-    """For every hidden unit, layer after layer: is its pre-activation <= 0
-    for every training input?  Through a ReLU such a unit passes back no
-    gradient at all, so nothing can turn it back on."""
-    return np.concatenate([(z <= 0).all(axis=0) for z, _ in replay(traj, params, x)[:-1]])
-
-
-# ----------------------------------------------------------------- widgets
-
-class GradientBars(VGroup):
-    """One bar per layer: its gradient norm at the playhead, on a log scale
-    shared by both runs so that their bars compare."""
-
-    def __init__(self, traj, tracker: ValueTracker, log_range, color: str, width: float = 5.4, height: float = 3.0):
-        super().__init__()
-        self.head, self.tracker, (self.lo, self.hi) = Playhead(traj), tracker, log_range
-        layers = traj.grad_norms.shape[1]
-        # y is log10(norm) - lo, so that the x axis sits at the bottom
-        self.axes = Axes(x_range=[0, layers, 1], y_range=[0, self.hi - self.lo, 1], x_length=width, y_length=height,
-                         axis_config={"color": MUTED, "stroke_width": 2}, x_axis_config={"include_ticks": False},
-                         tips=False)
-        step = max(1, int(np.ceil((self.hi - self.lo) / 4)))
-        ticks = VGroup(*[text(f"10{superscript(p)}", 15, MUTED).next_to(self.axes.c2p(0, p - self.lo), LEFT, 0.1)
-                         for p in range(int(self.hi), int(self.lo) - 1, -step)])
-        names = VGroup(*[Label(str(l + 1) if l < layers - 1 else "out", font_size=15)
-                         .next_to(self.axes.c2p(l + 0.5, 0), DOWN, 0.12) for l in range(layers)])
-        axis_name = text("layer", 15, MUTED).next_to(names, DOWN, buff=0.1)
-        self.bars = VGroup(*[Rectangle(width=0.1, height=0.1, fill_color=color, fill_opacity=0.85, stroke_width=0)
-                             for _ in range(layers)])
-        self.bars.add_updater(lambda bars: self._resize())
-        self._resize()
-        self.add(self.axes, ticks, names, axis_name, self.bars)
-
-    def norms(self) -> np.ndarray:
-        return self.head.at(self.tracker.get_value()).grad_norms
-
-    def _resize(self):
-        heights = np.clip(np.log10(np.maximum(self.norms(), 1e-300)) - self.lo, 0.02, self.hi - self.lo)
-        for l, (bar, top) in enumerate(zip(self.bars, heights)):
-            left, right = self.axes.c2p(l + 0.18, 0), self.axes.c2p(l + 0.82, 0)
-            bar.set_points_as_corners([left, right, self.axes.c2p(l + 0.82, top), self.axes.c2p(l + 0.18, top), left])
-
-
-class UnitGrid(VGroup):
-    """Every hidden unit as a dot, a row per layer: filled while it is on for
-    some input; when it is off for all of them, a grey dot if its activation
-    passes back no gradient there (dead), a ring if it still passes some."""
-
-    def __init__(self, traj, tracker: ValueTracker, x: np.ndarray, color: str, spacing: float = 0.165):
-        super().__init__()
-        self.traj, self.head, self.tracker, self.x, self.color = traj, Playhead(traj), tracker, x, color
-        self.dies = traj.config["network"]["activations"][0] == "relu"
-        self._off_at, self._off = None, None
-        rows = traj.sizes[1:-1]
-        self.dots = VGroup(*[Dot([(j - (n - 1) / 2) * spacing, -l * spacing * 1.6, 0], radius=spacing * 0.36)
-                             for l, n in enumerate(rows) for j in range(n)])
-        self.dots.add_updater(lambda dots: self._restyle())
-        self._restyle()
-        self.add(self.dots)
-
-    def off(self) -> np.ndarray:
-        """Which units are off at the playhead; computed once a frame (the dots and the readout both ask)."""
-        u = self.tracker.get_value()
-        if u != self._off_at:
-            self._off_at, self._off = u, units_off(self.traj, self.head.at(u).params, self.x)
-        return self._off
-
-    def _restyle(self):
-        for dot, off in zip(self.dots, self.off()):
-            if not off:
-                dot.set_style(fill_color=self.color, fill_opacity=1.0, stroke_width=0)
-            elif self.dies:
-                dot.set_style(fill_color=DEAD, fill_opacity=1.0, stroke_width=0)
-            else:
-                dot.set_style(fill_opacity=0.0, stroke_color=self.color, stroke_width=1.5, stroke_opacity=0.8)
-
-
-class FitPlot(VGroup):
-    """The target (dashed) and the prediction at the playhead."""
-
-    def __init__(self, traj, tracker: ValueTracker, target: str, color: str, x_range, width=5.2, height=2.2):
-        super().__init__()
-        self.head, self.tracker, self.grid = Playhead(traj), tracker, traj.grid[:, 0]
-        y = compile_expression(target)(self.grid)
-        pad = 0.25 * (y.max() - y.min())
-        self.axes = Axes(x_range=[x_range[0], x_range[1], (x_range[1] - x_range[0]) / 4],
-                         y_range=[y.min() - pad, y.max() + pad, 1], x_length=width, y_length=height,
-                         axis_config={"color": MUTED, "stroke_width": 2}, tips=False)
-        self.target = DashedVMobject(polyline(to_points(self.axes, self.grid, y), TARGET, 2.5), num_dashes=50)
-        self.curve = follow_curve(self._points, color, 4)
-        self.add(self.axes, self.target, self.curve)
-
-    def _points(self):
-        y = np.clip(self.head.at(self.tracker.get_value()).predictions[:, 0], *self.axes.y_range[:2])
-        return to_points(self.axes, self.grid, y)
-
-
 # ------------------------------------------------------------------- scene
 
-class VanishingAndDying(Scene):
+class VanishingAndDying(DynamicsVideo):
     def construct(self):
+        if runs_from_environment() is not None:  # PYNEURON_RUNS: those runs, in the generic dynamics video
+            return super().construct()
         cfg = settings()
         caption = Caption(self)
         title_card(self, "Vanishing gradients, dying ReLUs", "what the gradient does on its way back through a network")
@@ -206,8 +116,7 @@ class VanishingAndDying(Scene):
         self.dying(cfg, caption)
 
     def sweep(self, tracker, traj, to_epoch: float, seconds: float):
-        u = Playhead(traj).index_of_epoch(min(to_epoch, traj.epochs[-1]))
-        self.play(tracker.animate.set_value(u), run_time=seconds, rate_func=linear)
+        super().sweep(tracker, Playhead(traj), to_epoch, seconds)
 
     def vanishing(self, cfg, caption):
         acts = cfg["deep_activations"]
@@ -285,7 +194,7 @@ class VanishingAndDying(Scene):
         caption.say(f"The first steps overshoot and push most units off for every input: {off[0]:.0%} and "
                     f"{off[1]:.0%}.")
         self.wait(3.0)
-        alpha = trajs[1].config["network"]["alphas"][0]
+        alpha = trajs[1].info.alphas[0]
         still = f"still get {alpha:.0%} of it" if alpha else "are no different"
         caption.say(f"Off {LABELS.get(acts[0], acts[0])} units get no gradient: dead for good. "
                     f"Off {LABELS.get(acts[1], acts[1])} units {still}.")
@@ -294,3 +203,7 @@ class VanishingAndDying(Scene):
         caption.say(f"Final loss: {LABELS.get(acts[0], acts[0])} {losses[0]:.3f} with its dead units, "
                     f"{LABELS.get(acts[1], acts[1])} {losses[1]:.4f}: its off units kept learning.")
         self.wait(4.0)
+
+
+# a bad setting or run: one line and exit status 2, before manim renders
+settings_or_exit(lambda: (settings(), runs_from_environment()), __file__)

@@ -26,13 +26,14 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, Dot, FadeIn, FadeOut, LaggedStart, Line, Scene, Square,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, Dot, FadeIn, FadeOut, LaggedStart, Line, Square,
                    ValueTracker, VGroup, VMobject, linear)
 
 import pyneuron
 import pyneuron.functional as F
-from common import (MUTED, RUN_COLORS, TEXT, Caption, GlyphReadout, Playhead, cached, load_config, sci, superscript,
-                    text, title_card)
+from pyneuron.video import (MUTED, RUN_COLORS, TEXT, Caption, GlyphReadout, Playhead, VideoScene, cached,
+                            load_settings, sci, settings_or_exit, superscript, text, title_card)
+from pyneuron.video.settings import Rule, SettingsError, each, non_negative, positive
 
 DEFAULTS = {
     "classes": ["cat", "dog", "bird"],
@@ -57,15 +58,24 @@ BAR_SPACE = 2.3               # the longest bar; a column also has room for the 
 COLUMN_LEFTS = [-5.1, -0.65, 3.8]
 
 
+FINITE = Rule(lambda v: isinstance(v, float) and np.isfinite(v), "a finite number")
+RULES = {
+    "classes": each(Rule(lambda v: isinstance(v, str) and 0 < len(v) <= 12, "a name of 1 to 12 characters"), 2,
+                    len(CLASS_COLORS)),
+    "logits": each(FINITE, 2, len(CLASS_COLORS)), "large_logits": each(FINITE, 2, len(CLASS_COLORS)),
+    "raise_by": positive(float), "points_per_class": positive(), "spread": positive(float), "data_seed": non_negative(),
+    "probe": each(FINITE, 2, 2), "hidden": positive(), "epochs": positive(), "lr": positive(float),
+    "seed": non_negative(), "snapshots": positive(), "pace": positive(float),
+}
+
+
 def settings() -> dict:
-    cfg = load_config(__file__, DEFAULTS)
-    if not 2 <= len(cfg["classes"]) <= len(CLASS_COLORS):
-        raise ValueError(f"the tables have room for 2 to {len(CLASS_COLORS)} classes, not {len(cfg['classes'])}")
+    cfg = load_settings(__file__, DEFAULTS, RULES)
     for key in ("logits", "large_logits"):
         if len(cfg[key]) != len(cfg["classes"]):
-            raise ValueError(f"{key} has {len(cfg[key])} values for {len(cfg['classes'])} classes")
+            raise SettingsError(f"{key} has {len(cfg[key])} values for {len(cfg['classes'])} classes")
     if max(cfg["large_logits"]) <= np.log(np.finfo(np.float64).max):
-        raise ValueError("large_logits must overflow exp in float64: make the largest above 709.8")
+        raise SettingsError("large_logits must overflow exp in float64: make the largest above 709.8")
     return cfg
 
 
@@ -215,7 +225,7 @@ def listed(values, digits: int) -> str:
     return "[" + ", ".join(formatted(v, digits) for v in values) + "]"
 
 
-class Softmax(Scene):
+class Softmax(VideoScene):
     def construct(self):
         cfg = settings()
         self.pace = cfg["pace"]
@@ -411,3 +421,6 @@ class Softmax(Scene):
                   LaggedStart(*[FadeIn(item, shift=UP * 0.1) for item in items], lag_ratio=0.4),
                   run_time=2.0 * self.pace)
         self.hold(3.5)
+
+
+settings_or_exit(settings, __file__)  # a bad setting: one line and exit status 2, before manim renders

@@ -28,10 +28,8 @@ def scene_cache(monkeypatch, tmp_path):
     """For scene tests: a fresh trajectory cache (so the test exercises the
     training too) in tmp_path, which also takes the rendered media."""
     import scene_harness  # noqa: F401  (puts scenes/ on the path)
-    import common
 
     monkeypatch.setenv("PYNEURON_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(common, "CACHE", tmp_path / "cache")
     return tmp_path
 
 

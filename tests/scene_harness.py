@@ -24,12 +24,12 @@ def dry_run(scene_class, media_dir):
     layout is checked; the scene comes back with ``layout_problems``: text
     or shapes outside the frame or reaching into the caption line, and
     captions too wide to show at full size."""
-    import common
+    from pyneuron.video import widgets
 
-    problems, captions, say = [], [], common.Caption.say
+    problems, captions, say = [], [], widgets.Caption.say
 
     def measured_say(caption, message, *args, **kwargs):
-        if common.text(message, caption.size).width > caption.WIDTH:
+        if widgets.text(message, caption.size).width > caption.WIDTH:
             problems.append(f"caption squeezed to fit: {message!r}")
         captions.append(caption)
         return say(caption, message, *args, **kwargs)
@@ -45,7 +45,7 @@ def dry_run(scene_class, media_dir):
 
     Checked.__name__ = scene_class.__name__
     with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(media_dir)}), \
-            mock.patch.object(common.Caption, "say", measured_say):
+            mock.patch.object(widgets.Caption, "say", measured_say):
         scene = Checked()
         scene.render()
     scene.layout_problems = sorted(set(problems))
@@ -55,10 +55,8 @@ def dry_run(scene_class, media_dir):
 def fresh_dry_run(scene_class, tmp_path_factory, **settings):
     """A dry run with a fresh trajectory cache and ``PYNEURON_<KEY>=value``
     settings, for a module-scoped fixture that several tests inspect."""
-    import common
-
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(common, "CACHE", tmp_path_factory.mktemp("cache"))
+        mp.setenv("PYNEURON_CACHE", str(tmp_path_factory.mktemp("cache")))
         for key, value in settings.items():
             mp.setenv(f"PYNEURON_{key.upper()}", str(value))
         return dry_run(scene_class, tmp_path_factory.mktemp("media"))

@@ -120,7 +120,7 @@ def test_environment_chooses_the_tiles(monkeypatch, tmp_path):
     assert [t.name for t in scene.tiles] == ["tanh", "relu"]
     assert scene.tiles[0].axes.get_center()[0] < scene.tiles[1].axes.get_center()[0]
     monkeypatch.setenv("PYNEURON_ACTIVATIONS", "swish")
-    with pytest.raises(ValueError, match="unknown activation 'swish'"):
+    with pytest.raises(ValueError, match="PYNEURON_ACTIVATIONS=swish: activations: 'swish' is not one of identity"):
         dry_run(activations.ActivationGallery, tmp_path)
 
 

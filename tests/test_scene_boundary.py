@@ -6,6 +6,7 @@ import pytest
 from scene_harness import assert_not_blank, fresh_dry_run, pixels_near, render_frames
 
 import boundary  # noqa: E402  (scene_harness put scenes/ on the path)
+from pyneuron import video
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def scene(tmp_path_factory):
 
 def test_a_bad_scenario_is_an_error(monkeypatch):
     monkeypatch.setenv("PYNEURON_SCENARIOS", "circle/sigmoid,moons/tanh")
-    with pytest.raises(ValueError, match="scenario 'moons/tanh'"):
+    with pytest.raises(ValueError, match="PYNEURON_SCENARIOS=circle/sigmoid,moons/tanh: scenarios: 'moons/tanh' is not <data>/<activation>"):
         boundary.settings()
 
 
@@ -55,7 +56,7 @@ def test_unit_maps_reproduce_the_recorded_predictions(scene):
     kernels; their last layer is the prediction the C loop recorded."""
     traj = scene.trajectories[-1]
     for index in (0, len(traj) // 2, len(traj) - 1):
-        layers = boundary.unit_values(traj, traj.at(traj.epochs[index]).params, traj.grid)
+        layers = video.unit_values(traj, traj.at(traj.epochs[index]).params, traj.grid)
         assert [l.shape[1] for l in layers] == traj.sizes
         np.testing.assert_allclose(layers[-1][:, 0], 2 * traj.predictions[index][:, 0] - 1, atol=1e-12)
 
@@ -65,7 +66,7 @@ def test_heatmap_shows_the_final_prediction(scene):
     res = int(np.sqrt(column.traj.grid.shape[0]))
     values = 2 * column.traj.predictions[-1][:, 0].reshape(res, res) - 1
     # the pixel grid spans the square: its corners are the grid's corners
-    shown = boundary.probability_to_unit(column.map.field())
+    shown = video.probability_to_unit(column.map.field())
     np.testing.assert_allclose(shown[[0, 0, -1, -1], [0, -1, 0, -1]], values[[0, 0, -1, -1], [0, -1, 0, -1]],
                                atol=0.02)
     at = np.round(np.arange(0, res, 7) / (res - 1) * (len(shown) - 1)).astype(int)  # grid points, in pixels
@@ -82,8 +83,8 @@ def test_renders_non_blank_frames(short_video):
     assert_not_blank(frames)
     last = frames[-1]
     # the playground view: the output map's two classes and the unit maps
-    assert pixels_near(last, boundary.POSITIVE, 60) > 2000
-    assert pixels_near(last, boundary.NEGATIVE, 60) > 2000
+    assert pixels_near(last, video.POSITIVE, 60) > 2000
+    assert pixels_near(last, video.NEGATIVE, 60) > 2000
 
 
 def test_nothing_leaves_the_frame_or_covers_a_caption(scene):

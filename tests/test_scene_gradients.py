@@ -7,6 +7,7 @@ import pytest
 from scene_harness import assert_not_blank, fresh_dry_run, pixels_near, render_frames
 
 import gradients  # noqa: E402  (scene_harness put scenes/ on the path)
+from pyneuron.video import units_off  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +17,7 @@ def scene(tmp_path_factory):
 
 def test_a_bad_dataset_is_an_error(monkeypatch):
     monkeypatch.setenv("PYNEURON_DEEP_DATA", "moons")
-    with pytest.raises(ValueError, match="deep_data 'moons'"):
+    with pytest.raises(ValueError, match="PYNEURON_DEEP_DATA=moons: deep_data must be one of circle"):
         gradients.settings()
 
 
@@ -42,7 +43,7 @@ def test_unit_states_agree_with_the_recorded_dead_fractions(scene):
     x, _ = gradients.dying_data(gradients.settings())
     for traj in scene.dying_trajectories:
         for s in (0, len(traj) // 3, len(traj) - 1):
-            off = gradients.units_off(traj, traj.at(traj.epochs[s]).params, x)
+            off = units_off(traj, traj.at(traj.epochs[s]).params, x)
             per_layer = np.split(off, np.cumsum(traj.sizes[1:-2]))
             # the C loop records the dead fraction for relu and leaky_relu alike
             np.testing.assert_allclose([p.mean() for p in per_layer], traj.unit_stats[s, :-1, 0])
@@ -52,8 +53,8 @@ def test_dead_relu_units_stay_dead_and_leaky_units_keep_learning(scene):
     relu, leaky = scene.dying_trajectories
     x, _ = gradients.dying_data(gradients.settings())
     middle, last = len(relu) // 2, len(relu) - 1
-    dead_then = gradients.units_off(relu, relu.at(relu.epochs[middle]).params, x)
-    dead_now = gradients.units_off(relu, relu.at(relu.epochs[last]).params, x)
+    dead_then = units_off(relu, relu.at(relu.epochs[middle]).params, x)
+    dead_now = units_off(relu, relu.at(relu.epochs[last]).params, x)
     assert dead_then.mean() > 0.5
     assert np.all(dead_now[dead_then]), "a dead ReLU unit came back"
     # no gradient reaches a dead first-layer unit: once Adam's momentum from
@@ -64,7 +65,7 @@ def test_dead_relu_units_stay_dead_and_leaky_units_keep_learning(scene):
         a, b = relu.params[0][name][later], relu.params[0][name][last]
         np.testing.assert_allclose(a[..., frozen], b[..., frozen], rtol=0, atol=1e-12)
     # leaky units that are off for every input still change
-    off = gradients.units_off(leaky, leaky.at(leaky.epochs[middle]).params, x)[:leaky.sizes[1]]
+    off = units_off(leaky, leaky.at(leaky.epochs[middle]).params, x)[:leaky.sizes[1]]
     moved = np.abs(leaky.params[0]["W"][last] - leaky.params[0]["W"][middle]).max(axis=0)
     assert off.any() and np.all(moved[off] > 0)
     assert leaky.loss[-1] < 0.1 * relu.loss[-1]

@@ -96,7 +96,7 @@ def test_settings_are_checked(monkeypatch):
     with pytest.raises(ValueError, match="logits has 2 values for 3 classes"):
         softmax_scene.settings()
     monkeypatch.setenv("PYNEURON_CLASSES", "a,b,c,d,e")
-    with pytest.raises(ValueError, match="room for 2 to 4 classes"):
+    with pytest.raises(ValueError, match="classes must be a list of 2 to 4 items"):
         softmax_scene.settings()
 
 
