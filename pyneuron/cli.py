@@ -3,6 +3,7 @@
     pyneuron train --layers 1,2,2,1 --activation leaky_relu --target "exp(-5*x)" \\
                    --epochs 10000 --optimizer adam --lr 0.01 --out runs/leaky.npz
     pyneuron train --layers 2,8,8,1 --activation tanh --dataset circle --out runs/circle.npz
+    pyneuron render runs/leaky.npz runs/sigmoid.npz -ql --out cmp.mp4
     pyneuron info
 
 Errors are one line on stderr and exit status 2; an interrupted run
@@ -84,6 +85,23 @@ def _parser() -> argparse.ArgumentParser:
     bar.add_argument("--progress", dest="progress", action="store_true", default=None, help="show a progress bar")
     bar.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
 
+    r = sub.add_parser("render", help="render recorded runs (.npz) as a video (needs the video extra)",
+                       description="Render one to four recorded runs side by side, with the scene their task calls "
+                                   "for: 1-D fits, 2-D decision boundaries, or training dynamics (gradients).")
+    r.add_argument("runs", nargs="+", metavar="RUN.npz", help="trajectories saved by train --out or Trajectory.save")
+    r.add_argument("--scene", choices=["fit", "boundary", "gradients"], default=None,
+                   help="default: fit for 1-input regression, boundary for 2-input classification, else gradients")
+    quality = r.add_mutually_exclusive_group()
+    quality.add_argument("--quality", choices=["l", "m", "h", "k"], default="m",
+                         help="l 480p15, m 720p30 (default), h 1080p60, k 4K60")
+    for flag in "lmhk":
+        quality.add_argument(f"-q{flag}", dest="quality", action="store_const", const=flag,
+                             help=f"--quality {flag}")
+    r.add_argument("--format", choices=["mp4", "gif", "webm"], default="mp4", help="default mp4")
+    r.add_argument("--out", default=None, help="output file (default: <scene>.<format>); subtitles go beside it")
+    r.add_argument("--title", default=None, help="opening title (default: from the runs)")
+    r.add_argument("--seconds", type=float, default=None, help="screen time of training, in seconds")
+
     sub.add_parser("info", help="version, SIMD levels, build details")
     return p
 
@@ -95,6 +113,7 @@ def _train(args) -> int:
         x, y = make(n=args.n or 500, noise=args.noise, seed=args.seed)
         loss = args.loss or ("bce" if classify else "mse")
         data_text = f"{args.dataset} ({len(x)} points, noise {args.noise})"
+        target = None
     else:
         target = args.target or "exp(-5*x)"
         x, y = datasets.function(target, n=args.n or 256, x_range=args.x_range)
@@ -110,10 +129,12 @@ def _train(args) -> int:
         raise CliError(f"--lr must be positive, got {args.lr}")
     opt = Adam(lr=args.lr) if args.optimizer == "adam" else SGD(lr=args.lr, momentum=args.momentum)
     progress = sys.stderr.isatty() if args.progress is None else args.progress
-    grid = np.linspace(x.min(), x.max(), 200) if x.shape[1] == 1 else None
+    # 1-D runs record a curve, 2-D runs the playground's square (a decision-boundary picture)
+    grid = np.linspace(x.min(), x.max(), 200) if x.shape[1] == 1 else datasets.plane_grid(64)
     started = time.perf_counter()
     traj = net.fit(x, y, loss=loss, optimizer=opt, epochs=args.epochs, batch_size=args.batch_size,
-                   seed=args.seed, snapshots=args.snapshots, schedule=args.schedule, grid=grid, progress=progress)
+                   seed=args.seed, snapshots=args.snapshots, schedule=args.schedule, grid=grid, progress=progress,
+                   source=args.dataset or target)
     seconds = time.perf_counter() - started
     traj.config["data"]["description"] = data_text
     if args.out:
@@ -126,6 +147,19 @@ def _train(args) -> int:
     print(f"{status} {net.describe()} on {data_text}: {epochs_run} epochs in {seconds:.2f} s, "
           f"{loss} {first:.4g} -> {last:.4g}, {len(traj)} snapshots{saved}")
     return 130 if traj.partial else (1 if traj.diverged_at is not None else 0)
+
+
+def _render(args) -> int:
+    try:
+        from . import video
+    except ImportError as exc:
+        raise CliError(f"render needs the video extra (pip install 'pyneuron[video]'): {exc}") from None
+    started = time.perf_counter()
+    out = video.render(args.runs, scene=args.scene, quality=args.quality, format=args.format, out=args.out,
+                       title=args.title, seconds=args.seconds)
+    subtitles = f" (subtitles {out.subtitles})" if out.subtitles else ""
+    print(f"rendered {len(args.runs)} run(s) in {time.perf_counter() - started:.0f} s -> {out.path}{subtitles}")
+    return 0
 
 
 def _info() -> int:
@@ -158,7 +192,7 @@ def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)  # argparse itself prints usage + one error line, exit 2
     try:
-        return _train(args) if args.command == "train" else _info()
+        return {"train": _train, "render": _render, "info": lambda _: _info()}[args.command](args)
     except (CliError, ValueError, TypeError, OSError) as exc:
         print(f"pyneuron: error: {exc}", file=sys.stderr)
         return 2
