@@ -283,6 +283,20 @@ class Trajectory:
         return (f"<Trajectory {'-'.join(map(str, self.sizes))} {net.get('activations', '')}: "
                 f"{len(self)} snapshots, {span}{flags}>")
 
+    def plot(self, snapshots: int = 4) -> Any:
+        """A matplotlib figure: the loss curve, the predictions at
+        ``snapshots`` recorded epochs, each layer's gradient norm (needs
+        matplotlib: ``pip install 'pyneuron[notebook]'``)."""
+        from .plotting import plot
+
+        return plot(self, snapshots)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's display: a summary line and :meth:`plot`."""
+        from .plotting import html_summary
+
+        return html_summary(self)
+
     def at(self, epoch: float) -> Snapshot:
         """The state at ``epoch``, interpolated between the two snapshots
         around it: parameters, predictions and statistics linearly, the loss
