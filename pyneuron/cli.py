@@ -4,6 +4,7 @@
                    --epochs 10000 --optimizer adam --lr 0.01 --out runs/leaky.npz
     pyneuron train --layers 2,8,8,1 --activation tanh --dataset circle --out runs/circle.npz
     pyneuron render runs/leaky.npz runs/sigmoid.npz -ql --out cmp.mp4
+    pyneuron slides scenes/fit.py --out fit.html
     pyneuron info
 
 Errors are one line on stderr and exit status 2; an interrupted run
@@ -97,10 +98,22 @@ def _parser() -> argparse.ArgumentParser:
     for flag in "lmhk":
         quality.add_argument(f"-q{flag}", dest="quality", action="store_const", const=flag,
                              help=f"--quality {flag}")
-    r.add_argument("--format", choices=["mp4", "gif", "webm"], default="mp4", help="default mp4")
+    r.add_argument("--format", choices=["mp4", "gif", "webm", "html"], default="mp4",
+                   help="default mp4; html: an offline slide deck, one slide per caption (needs the slides extra)")
     r.add_argument("--out", default=None, help="output file (default: <scene>.<format>); subtitles go beside it")
     r.add_argument("--title", default=None, help="opening title (default: from the runs)")
     r.add_argument("--seconds", type=float, default=None, help="screen time of training, in seconds")
+
+    s = sub.add_parser("slides", help="a scene file as an offline HTML slide deck (needs the slides extra)",
+                       description="Render a manim scene file as slides, one per caption (the caption is the "
+                                   "speaker note), in one HTML file that opens without a network.")
+    s.add_argument("scene_file", help="a scene file, e.g. scenes/fit.py (its settings apply as when rendering)")
+    s.add_argument("scene", nargs="?", help="the scene class (default: the file's only one)")
+    s.add_argument("--out", default=None, help="the deck (default: <Scene>.html)")
+    quality = s.add_mutually_exclusive_group()
+    quality.add_argument("--quality", choices=["l", "m", "h", "k"], default="m", help="as for render")
+    for flag in "lmhk":
+        quality.add_argument(f"-q{flag}", dest="quality", action="store_const", const=flag, help=f"--quality {flag}")
 
     sub.add_parser("info", help="version, SIMD levels, build details")
     return p
@@ -149,6 +162,21 @@ def _train(args) -> int:
     return 130 if traj.partial else (1 if traj.diverged_at is not None else 0)
 
 
+def _slides(args) -> int:
+    try:
+        from .video import QUALITIES, scene_in_file
+        from .video.slides import deck
+    except ImportError as exc:
+        raise CliError(f"slides need the video and slides extras (pip install 'pyneuron[video,slides]'): {exc}") \
+            from None
+    started = time.perf_counter()
+    scene = scene_in_file(args.scene_file, args.scene)
+    out = deck(scene, args.out or f"{scene.__name__}.html", quality=QUALITIES[args.quality],
+               title=f"pyneuron: {scene.__name__}")
+    print(f"rendered {scene.__name__} as slides in {time.perf_counter() - started:.0f} s -> {out}")
+    return 0
+
+
 def _render(args) -> int:
     try:
         from . import video
@@ -192,8 +220,8 @@ def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)  # argparse itself prints usage + one error line, exit 2
     try:
-        return {"train": _train, "render": _render, "info": lambda _: _info()}[args.command](args)
-    except (CliError, ValueError, TypeError, OSError) as exc:
+        return {"train": _train, "render": _render, "slides": _slides, "info": lambda _: _info()}[args.command](args)
+    except (CliError, ValueError, TypeError, OSError, ImportError) as exc:
         print(f"pyneuron: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

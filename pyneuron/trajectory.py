@@ -36,17 +36,17 @@ format at version 1.
 """
 from __future__ import annotations
 
-import errno
 import io
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from typing import Any, Sequence, Union
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+from ._files import write_atomically
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -347,21 +347,10 @@ class Trajectory:
         if self.data_x is not None:
             arrays.update(data_x=self.data_x, data_y=self.data_y)
         directory = os.path.dirname(os.path.abspath(path))
-        os.makedirs(directory, exist_ok=True)
         prefix = _temporary_prefix(path)
-        _remove_leftovers(directory, prefix)
-        fd, tmp = tempfile.mkstemp(prefix=f"{prefix}{os.getpid()}-", suffix=".npz", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez_compressed(f, **arrays)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        _sync_directory(directory)
+        if os.path.isdir(directory):
+            _remove_leftovers(directory, prefix)
+        write_atomically(path, lambda f: np.savez_compressed(f, **arrays), f"{prefix}{os.getpid()}-")
 
     @classmethod
     def load(cls, path: PathLike) -> "Trajectory":
@@ -443,18 +432,6 @@ def _process_alive(pid: int) -> bool:
     except (OverflowError, OSError):
         return False
     return True
-
-
-def _sync_directory(directory: str) -> None:
-    """fsync a directory, where the file system can (some refuse: EINVAL)."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError as exc:
-        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
-            raise
-    finally:
-        os.close(fd)
 
 
 class _Refused(Exception):

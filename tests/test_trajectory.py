@@ -56,6 +56,9 @@ def test_save_load_round_trip(traj, tmp_path):
     path = tmp_path / "sub" / "run.npz"
     traj.save(path)
     assert os.listdir(path.parent) == ["run.npz"]  # no temporary file left behind
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # as open() would make it, not mkstemp's 0600
     back = Trajectory.load(path)
     for name in ("epochs", "loss", "flat_params", "predictions", "grid", "grad_norms", "unit_stats"):
         np.testing.assert_array_equal(getattr(back, name), getattr(traj, name))

@@ -18,7 +18,7 @@ The pieces every pyneuron video is made of, and the videos themselves:
 """
 from .panels import (DEAD, LOGITS, BoundaryPanel, FitPanel, FitPlot, GradientBars, Heatmap, PlaygroundDiagram,
                      UnitGrid, field_colors, prediction_field, probability_to_unit, unit_values, units_off)
-from .render import FORMATS, QUALITIES, Video, render
+from .render import FORMATS, QUALITIES, Video, render, scene_in_file
 from .runs import (Playhead, RunsError, build_identity, cache_dir, cached, epoch_and_loss, finite_part, load_runs,
                    optimizer, replay, runs_from_environment, train_1d)
 from .settings import SettingsError, load_settings, settings_or_exit
@@ -40,5 +40,5 @@ __all__ = [
     "UnitGrid", "field_colors", "prediction_field", "probability_to_unit", "unit_values", "units_off",
     "SCENES", "BoundaryVideo", "DynamicsVideo", "FitVideo", "check_together", "dead_caption", "kink_inputs",
     "scene_for",
-    "FORMATS", "QUALITIES", "Video", "render",
+    "FORMATS", "QUALITIES", "Video", "render", "scene_in_file",
 ]

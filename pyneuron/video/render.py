@@ -3,22 +3,25 @@ engine behind ``pyneuron render``."""
 from __future__ import annotations
 
 import base64
+import importlib.util
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from manim import tempconfig
+from manim import Scene, tempconfig
 
 from .. import Trajectory
+from .._files import write_atomically
 from .runs import RunsError, finite_part, load_runs
 from .stories import SCENES, check_together, scene_for
 
-__all__ = ["render", "Video", "QUALITIES", "FORMATS"]
+__all__ = ["render", "Video", "QUALITIES", "FORMATS", "scene_in_file"]
 
 QUALITIES = {"l": "low_quality", "m": "medium_quality", "h": "high_quality", "k": "fourk_quality"}
-FORMATS = ("mp4", "gif", "webm")
+FORMATS = ("mp4", "gif", "webm", "html")
 
 
 class Video:
@@ -36,6 +39,8 @@ class Video:
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.path.read_bytes()).decode()
+        if self.path.suffix == ".html":  # a slide deck
+            return f'<iframe src="data:text/html;base64,{data}" style="width:100%;aspect-ratio:16/9;border:0"></iframe>'
         if self.path.suffix == ".gif":
             return f'<img src="data:image/gif;base64,{data}" style="max-width:100%"/>'
         kind = "webm" if self.path.suffix == ".webm" else "mp4"
@@ -53,7 +58,9 @@ def render(runs: Sequence[Trajectory | str | os.PathLike], scene: str | None = N
       classification) or ``"gradients"`` (any runs' gradient norms and
       dead or saturated units); default: the runs' task decides.
     - ``quality``: ``"l"`` 480p15, ``"m"`` 720p30, ``"h"`` 1080p60, ``"k"`` 4K60.
-    - ``format``: ``"mp4"``, ``"gif"`` or ``"webm"``.
+    - ``format``: ``"mp4"``, ``"gif"``, ``"webm"``, or ``"html"``: a slide
+      deck (one slide per caption, the caption its speaker note) in one
+      HTML file that runs offline (needs the ``slides`` extra).
     - ``out``: where to write it (default ``<scene>.<format>`` in the current
       directory); the subtitles go beside it as ``.srt``.  Written whole
       or not at all: the file appears only once complete.
@@ -90,6 +97,10 @@ def render(runs: Sequence[Trajectory | str | os.PathLike], scene: str | None = N
     target = Path(out if out is not None else f"{scene}.{format}")
     if target.suffix.lower() != f".{format}":
         raise ValueError(f"render: --out {target} does not end in .{format} (the format)")
+    if format == "html":
+        from .slides import deck
+
+        return Video(deck(cls, target, quality=QUALITIES[quality], title=title or f"pyneuron: {scene}"), None)
     with tempfile.TemporaryDirectory(prefix="pyneuron-render-") as media:
         with tempconfig({"quality": QUALITIES[quality], "format": format, "media_dir": media,
                          "disable_caching": True, "progress_bar": "none", "verbosity": "WARNING"}):
@@ -105,14 +116,36 @@ def render(runs: Sequence[Trajectory | str | os.PathLike], scene: str | None = N
     return Video(target, srt)
 
 
+def scene_in_file(path: str | os.PathLike, name: str | None = None) -> type[Scene]:
+    """The scene class ``name`` -- by default the only one -- that the manim
+    scene file ``path`` defines, loaded as ``manim`` loads it (its folder on
+    the path, its settings checked)."""
+    path = Path(path)
+    if path.suffix != ".py" or not path.is_file():
+        raise ValueError(f"{path}: no such scene file (a .py file of manim scenes)")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    folder = str(path.parent.resolve())
+    sys.path.insert(0, folder)
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise ValueError(f"{path}, line {exc.lineno}: {exc.msg}") from None
+    finally:
+        sys.path.remove(folder)
+    scenes = {n: c for n, c in vars(module).items()
+              if isinstance(c, type) and issubclass(c, Scene) and c.__module__ == module.__name__}
+    if name is not None:
+        if name not in scenes:
+            raise ValueError(f"{path} has no scene {name!r}; it has {', '.join(sorted(scenes)) or 'none'}")
+        return scenes[name]
+    if len(scenes) != 1:
+        raise ValueError(f"{path} has {len(scenes)} scenes ({', '.join(sorted(scenes)) or 'none'}): name one")
+    return next(iter(scenes.values()))
+
+
 def _move_atomically(source: Path, target: Path) -> None:
     """Copy beside the target, then rename over it: never a partial file under ``target``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{target.name}-", dir=target.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with open(source, "rb") as f:
+        write_atomically(target, lambda out: shutil.copyfileobj(f, out), f".tmp-{target.name}-")

@@ -233,7 +233,7 @@ class FitVideo(_RunsVideo):
         w_max = max(weight_scale(t) for t in trajs)  # one scale for all: edge widths compare
         spacing = 7.1 if n <= 2 else 13.8 / n  # the frame is 14.2 wide; axes numbers need about 0.5 on the left
         width = min(5.6, spacing - 1.5)
-        centers = [RIGHT * ((k - (n - 1) / 2) * spacing + 0.2 * (n > 2)) + UP * 1.1 for k in range(n)]
+        centers = [RIGHT * ((k - (n - 1) / 2) * spacing + 0.2 * (n > 2)) + UP * (1.25 if n <= 2 else 1.1) for k in range(n)]
         panels = [FitPanel(t, tracker, x_range, (y_lo, y_hi), c, w_max, col, width=width,
                            height=2.9 if n <= 2 else 2.5, title_size=30 if n <= 2 else 22)
                   for t, c, col in zip(trajs, centers, colors)]
@@ -417,9 +417,9 @@ class BoundaryVideo(_RunsVideo):
         colors = run_colors([t.info.activation for t in trajs])
         tracker = ValueTracker(0.0)
         n = len(trajs)
-        side = 3.5 if n <= 3 else 2.8
+        side = 4.3 if n == 1 else 3.5 if n <= 3 else 2.8
         gap = side + (1.2 if n <= 3 else 0.5)
-        slots = [RIGHT * ((k - (n - 1) / 2) * gap) + UP * 1.05 for k in range(n)]
+        slots = [RIGHT * ((k - (n - 1) / 2) * gap) + UP * (0.7 if n == 1 else 1.05) for k in range(n)]
         layers = {"-".join(map(str, t.info.layers)) for t in trajs}
         net = f"a {layers.pop()} classifier" if len(layers) == 1 else "classifiers"
         title_card(self, self.title or ("  vs  ".join(labels) if n > 1 else f"{labels[0]} units"),

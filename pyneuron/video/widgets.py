@@ -109,6 +109,9 @@ class Caption:
             scene.captions.append(self)
 
     def say(self, message: str, run_time: float = 0.6):
+        next_slide = getattr(self.scene, "next_slide", None)
+        if next_slide is not None:  # a manim-slides deck: each caption starts a slide, and is its note
+            next_slide(notes=message)
         new = text(message, self.size, TEXT)
         if new.width > self.WIDTH:
             new.scale_to_fit_width(self.WIDTH)
