@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
                       help='1-D target expression in x, e.g. "exp(-5*x)" (default), "sin(3*x)"')
     data.add_argument("--dataset", choices=sorted(datasets.CLASSIFICATION) + sorted(datasets.REGRESSION_2D),
                       help="a TensorFlow Playground dataset (2 inputs) instead of a 1-D target")
+    data.add_argument("--data", metavar="FILE.csv", default=None,
+                      help="your own data: a CSV file with a header row (see --target-column, --features)")
+    t.add_argument("--target-column", default=None, help="with --data: the column to predict (required)")
+    t.add_argument("--features", type=lambda s: [c.strip() for c in s.split(",")], default=None,
+                   help="with --data: the input columns, comma-separated (default: every other column)")
     t.add_argument("--n", type=int, default=None, help="number of points (default 256 for a target, 500 for a dataset)")
     t.add_argument("--x-range", type=_float_pair, default=(0.0, 1.0), help="x interval of a target (default 0,1)")
     t.add_argument("--noise", type=float, default=0.0, help="dataset noise in [0, 1] (default 0)")
@@ -120,7 +125,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _train(args) -> int:
-    if args.dataset:
+    if (args.target_column or args.features) and not args.data:
+        raise CliError("--target-column and --features apply to --data FILE.csv")
+    if args.data:
+        if not args.target_column:
+            raise CliError("--data needs --target-column, the name of the column to predict")
+        loss = args.loss or "mse"
+        task = {"bce": "binary", "cross_entropy": "multiclass"}.get(loss, "regression")
+        x, y = datasets.from_csv(args.data, target=args.target_column, features=args.features, task=task)
+        if args.layers[0] != x.shape[1]:
+            raise CliError(f"--layers starts with {args.layers[0]} input(s), but {args.data} has {x.shape[1]} "
+                           f"feature column(s); use --layers {x.shape[1]},...")
+        data_text = f"{os.path.basename(args.data)} ({len(x)} rows)"
+        target = None
+    elif args.dataset:
         classify = args.dataset in datasets.CLASSIFICATION
         make = (datasets.CLASSIFICATION if classify else datasets.REGRESSION_2D)[args.dataset]
         x, y = make(n=args.n or 500, noise=args.noise, seed=args.seed)
@@ -143,13 +161,18 @@ def _train(args) -> int:
     opt = Adam(lr=args.lr) if args.optimizer == "adam" else SGD(lr=args.lr, momentum=args.momentum)
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     # 1-D runs record a curve, 2-D runs the playground's square (a decision-boundary picture)
-    grid = np.linspace(x.min(), x.max(), 200) if x.shape[1] == 1 else datasets.plane_grid(64)
+    # (your own data with more inputs: predictions on the data itself)
+    grid = (np.linspace(x.min(), x.max(), 200) if x.shape[1] == 1 else
+            datasets.plane_grid(64) if args.dataset else None)
     started = time.perf_counter()
     traj = net.fit(x, y, loss=loss, optimizer=opt, epochs=args.epochs, batch_size=args.batch_size,
                    seed=args.seed, snapshots=args.snapshots, schedule=args.schedule, grid=grid, progress=progress,
                    source=args.dataset or target)
     seconds = time.perf_counter() - started
     traj.config["data"]["description"] = data_text
+    if args.data:
+        traj.config["data"].update(file=os.path.abspath(args.data), target_column=args.target_column,
+                                   features=args.features)
     if args.out:
         traj.save(args.out)
     epochs_run = traj.config["epochs_run"]

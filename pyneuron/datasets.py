@@ -7,7 +7,8 @@ y (n, 1).
 Classification (TensorFlow Playground's generators, points in about
 [-6, 6]^2, labels 0/1): :func:`circle`, :func:`xor`, :func:`gauss`,
 :func:`spiral`, and :func:`linear` (linearly separable at noise 0).
-Regression on the plane: :func:`plane`, :func:`multi_gauss`.  Each takes
+Regression on the plane: :func:`plane`, :func:`multi_gauss`.  Your own
+data: :func:`from_csv`.  Each takes
 ``(n=500, noise=0.0, seed=0)``, noise in [0, 1] (the playground offers
 0 to 0.5), and returns X (n, 2) and y (n, 1).
 
@@ -28,12 +29,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._expr import compile_expression
+from .csv_data import from_csv
 
 #: x (n, inputs) and y (n, 1), float64.
 Data = tuple[np.ndarray, np.ndarray]
 
 __all__ = ["exp_decay", "function", "circle", "xor", "gauss", "spiral", "linear", "plane", "multi_gauss",
-           "plane_grid", "EXTENT", "CLASSIFICATION", "REGRESSION_2D"]
+           "plane_grid", "EXTENT", "CLASSIFICATION", "REGRESSION_2D", "from_csv"]
 
 
 def _check_n(n, where: str) -> int:

@@ -5,7 +5,8 @@ import importlib
 import numpy as np
 import pytest
 
-MODULES = ["pyneuron", "pyneuron.functional", "pyneuron.network", "pyneuron.datasets", "pyneuron.trajectory"]
+MODULES = ["pyneuron", "pyneuron.functional", "pyneuron.network", "pyneuron.datasets", "pyneuron.trajectory",
+           "pyneuron.csv_data"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -38,7 +38,7 @@ class FitPanel(VGroup):
         self.traj, self.play_head, self.tracker, self.color = traj, Playhead(traj), tracker, color
         info = traj.info
         narrow = width < 3  # four panels in a row: fewer ticks, smaller readout
-        self.axes = Axes(x_range=[x_range[0], x_range[1], (x_range[1] - x_range[0]) / (2 if narrow else 4)],
+        self.axes = Axes(x_range=round_axis(*x_range, ticks=2 if narrow else 4),
                          y_range=[y_range[0], y_range[1], _tick_step(y_range)], x_length=width, y_length=height,
                          axis_config={"color": MUTED, "stroke_width": 2, "include_numbers": True,
                                       "font_size": 18, "label_constructor": Label},
@@ -77,8 +77,21 @@ class FitPanel(VGroup):
         if self.traj.diverged_at is not None and u >= len(self.traj) - 1:
             return f"diverged at epoch {self.traj.diverged_at:,}"
         state = self.state()
-        off = "  (off the chart)" if clip_to_axes(self.axes, state.predictions[:, 0])[1] else ""
-        return f"epoch {int(round(state.epoch)):>6,}   loss {sci(state.loss)}{off}"
+        if clip_to_axes(self.axes, state.predictions[:, 0])[1]:  # compact: the note must fit under the axes
+            return f"epoch {int(round(state.epoch)):,}  loss {sci(state.loss)}  (off chart)"
+        return f"epoch {int(round(state.epoch)):>6,}   loss {sci(state.loss)}"
+
+
+def round_axis(lo: float, hi: float, ticks: int = 4) -> list[float]:
+    """An axis range [lo', hi', step] covering lo..hi with at least ``ticks``
+    steps of a round size (1, 2, 2.5 or 5 times a power of ten), from a
+    multiple of it: ticks read 0, 0.5, 1 ..., never 0.0213, 0.7515 ...
+    (``(0, 1)`` stays ``[0, 1, 0.25]``)."""
+    raw = (hi - lo) / ticks
+    power = 10.0 ** np.floor(np.log10(raw))
+    step = max(m * power for m in (1, 2, 2.5, 5) if m * power <= raw * 1.001)  # never an axis far past the data
+    start, stop = np.floor(lo / step + 1e-9) * step, np.ceil(hi / step - 1e-9) * step
+    return [float(start), float(stop), float(step)]
 
 
 def _tick_step(y_range) -> float:
@@ -381,8 +394,7 @@ class FitPlot(VGroup):
         self.head, self.tracker, self.grid = Playhead(traj), tracker, traj.grid[:, 0]
         y = compile_expression(target)(self.grid)
         pad = 0.25 * (y.max() - y.min())
-        narrow = width < 3  # four panels in a row: fewer ticks, smaller readout
-        self.axes = Axes(x_range=[x_range[0], x_range[1], (x_range[1] - x_range[0]) / (2 if narrow else 4)],
+        self.axes = Axes(x_range=round_axis(*x_range, ticks=4),
                          y_range=[y.min() - pad, y.max() + pad, 1], x_length=width, y_length=height,
                          axis_config={"color": MUTED, "stroke_width": 2}, tips=False)
         self.target = DashedVMobject(polyline(to_points(self.axes, self.grid, y), TARGET, 2.5), num_dashes=50)
