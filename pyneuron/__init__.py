@@ -9,9 +9,9 @@ from ._core import set_simd_level, simd_level, simd_levels
 from . import datasets, functional
 from .network import Layer, Network
 from .optim import SGD, Adam
-from .trajectory import Trajectory
+from .trajectory import TestRecord, Trajectory
 
 __version__ = "0.1.0"
 
-__all__ = ["functional", "datasets", "Network", "Layer", "SGD", "Adam", "Trajectory",
+__all__ = ["functional", "datasets", "Network", "Layer", "SGD", "Adam", "Trajectory", "TestRecord",
            "simd_level", "simd_levels", "set_simd_level", "__version__"]

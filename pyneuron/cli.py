@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="a TensorFlow Playground dataset (2 inputs) instead of a 1-D target")
     data.add_argument("--data", metavar="FILE.csv", default=None,
                       help="your own data: a CSV file with a header row (see --target-column, --features)")
+    t.add_argument("--train-ratio", type=float, default=None,
+                   help="train on this share of the samples (0..1, as Playground's ratio) and record the test "
+                        "loss on the rest at every snapshot (default: train on all)")
     t.add_argument("--target-column", default=None, help="with --data: the column to predict (required)")
     t.add_argument("--features", type=lambda s: [c.strip() for c in s.split(",")], default=None,
                    help="with --data: the input columns, comma-separated (default: every other column)")
@@ -167,7 +170,7 @@ def _train(args) -> int:
     started = time.perf_counter()
     traj = net.fit(x, y, loss=loss, optimizer=opt, epochs=args.epochs, batch_size=args.batch_size,
                    seed=args.seed, snapshots=args.snapshots, schedule=args.schedule, grid=grid, progress=progress,
-                   source=args.dataset or target)
+                   source=args.dataset or target, train_ratio=args.train_ratio)
     seconds = time.perf_counter() - started
     traj.config["data"]["description"] = data_text
     if args.data:
@@ -180,8 +183,10 @@ def _train(args) -> int:
     status = ("interrupted" if traj.partial else
               f"diverged at epoch {traj.diverged_at}" if traj.diverged_at is not None else "trained")
     saved = f" -> {args.out}" if args.out else ""
+    test = (f", test {traj.test.loss[-1]:.4g} on {len(traj.test.x)} held out"
+            if traj.test is not None and len(traj) else "")
     print(f"{status} {net.describe()} on {data_text}: {epochs_run} epochs in {seconds:.2f} s, "
-          f"{loss} {first:.4g} -> {last:.4g}, {len(traj)} snapshots{saved}")
+          f"{loss} {first:.4g} -> {last:.4g}{test}, {len(traj)} snapshots{saved}")
     return 130 if traj.partial else (1 if traj.diverged_at is not None else 0)
 
 

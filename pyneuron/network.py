@@ -26,7 +26,7 @@ from . import functional as F
 from ._core import check, ffi, lib, simd_level
 from ._registry import BY_NAME
 from .optim import SGD, Adam
-from .trajectory import Trajectory, schedule_epochs
+from .trajectory import TestRecord, Trajectory, schedule_epochs
 
 __all__ = ["Network", "Layer", "ACTIVATION_NAMES", "INITS", "activation_function"]
 
@@ -268,7 +268,8 @@ class Network:
     def fit(self, x: ArrayLike, y: ArrayLike, loss: str = "mse", optimizer: SGD | Adam | None = None,
             epochs: int = 10_000, batch_size: int | None = None, shuffle: bool = True, seed: int = 0,
             snapshots: int = 300, schedule: str | ArrayLike = "log", grid: ArrayLike | None = None,
-            progress: bool = False, source: str | None = None) -> Trajectory:
+            progress: bool = False, source: str | None = None,
+            validation: tuple[ArrayLike, ArrayLike] | None = None, train_ratio: float | None = None) -> Trajectory:
         """Train in C and return the recorded :class:`Trajectory`.
 
         - ``loss``: ``"mse"``, ``"bce"`` (needs ``output_activation="sigmoid"``;
@@ -288,6 +289,14 @@ class Network:
           expression in x a 1-D target was made from (``"exp(-5*x)"``) or
           the name of a :mod:`pyneuron.datasets` set (``"circle"``); kept
           in ``trajectory.info`` (see :class:`RunInfo`).
+
+        - ``validation``: a held-out test set ``(x_test, y_test)`` (targets as
+          for ``y``); or ``train_ratio``: train on that share of the samples
+          (0 < ratio < 1, as TensorFlow Playground's train:test ratio),
+          picked at random by ``seed``, and test on the rest.  Either way
+          the trajectory's ``test`` (:class:`TestRecord`) holds the test
+          set, the predictions on it, its loss and, for classifiers, its
+          accuracy at every snapshot.
 
         The trajectory also keeps the training data (``data_x``, ``data_y``).
 
@@ -316,6 +325,24 @@ class Network:
         if n == 0:
             raise ValueError("fit: x has no rows")
         ys, labels = self._targets(y, loss, n)
+        if validation is not None and train_ratio is not None:
+            raise ValueError("fit: give validation=(x, y) or train_ratio, not both")
+        if train_ratio is not None:
+            xs, ys, labels, test_set = _split(xs, ys, labels, train_ratio, int(seed))
+            n = xs.shape[0]
+        elif validation is not None:
+            if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+                raise ValueError("fit: validation must be a pair (x_test, y_test)")
+            tx = self._inputs(validation[0], "fit", "validation x")
+            if tx.shape[0] == 0:
+                raise ValueError("fit: the validation set has no rows")
+            try:
+                ty, tl = self._targets(validation[1], loss, tx.shape[0])
+            except ValueError as exc:
+                raise ValueError(f"fit: validation targets: {str(exc).removeprefix('fit: ')}") from None
+            test_set = (tx, ty, tl)
+        else:
+            test_set = None
         if batch_size is None:
             batch_size = n
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
@@ -405,12 +432,60 @@ class Network:
                      "x_min": xs.min(0).tolist(), "x_max": xs.max(0).tolist(), **data_info},
             "seconds": seconds, "simd_level": simd_level(), "path": self.path,
         }
+        if test_set is not None:
+            config["test"] = {"n": int(test_set[0].shape[0]),
+                              "split": "train_ratio" if train_ratio is not None else "validation",
+                              **({"train_ratio": float(train_ratio)} if train_ratio is not None else {})}
+        test = None if test_set is None else self._test_record(out["params"][:recorded], loss, *test_set)
         return Trajectory(
             epochs=epochs_out, loss=out["loss"][:recorded], flat_params=out["params"][:recorded],
             predictions=out["predictions"][:recorded], grid=gs.copy(), grad_norms=out["grad_norms"][:recorded],
             unit_stats=out["unit_stats"][:recorded], sizes=self.sizes, config=config,
             partial=partial, diverged_at=diverged_at, data_x=xs.copy(), data_y=(ys if labels is None else labels).copy(),
+            test=test,
         )
+
+    def _test_record(self, params: np.ndarray, loss: str, x: np.ndarray, y: np.ndarray | None,
+                     labels: np.ndarray | None) -> TestRecord:
+        """The test set's predictions, loss and accuracy at every recorded
+        parameter vector: a forward pass in C per snapshot."""
+        S, m = params.shape[0], x.shape[0]
+        predictions = np.empty((S, m, self.n_outputs), self.dtype)
+        for k in range(S):
+            net, _keep = self._c_net(params[k])
+            check(lib.pn_mlp_forward(net, A.buf(x), A.buf(predictions[k]), m), "fit")
+        p = predictions.astype(np.float64)
+        accuracy = None
+        with np.errstate(all="ignore"):  # a diverged snapshot's NaN stays NaN
+            if loss == "mse":
+                losses = ((p - y) ** 2).mean(axis=(1, 2))
+            elif loss == "bce":
+                t = y.astype(np.float64)
+                # as torch's BCELoss on probabilities: logs clamped at -100
+                losses = -(t * np.maximum(np.log(p), -100) + (1 - t) * np.maximum(np.log1p(-p), -100)).mean(axis=(1, 2))
+                accuracy = ((p > 0.5) == (t > 0.5)).mean(axis=(1, 2))
+            else:
+                chosen = p[:, np.arange(m), labels]
+                losses = -np.maximum(np.log(chosen), -100).mean(axis=1)
+                accuracy = (p.argmax(axis=2) == labels).mean(axis=1)
+        return TestRecord(x=x.copy(), y=(y if labels is None else labels).copy(), predictions=predictions,
+                          loss=losses, accuracy=accuracy)
+
+
+def _split(x: np.ndarray, y: np.ndarray | None, labels: np.ndarray | None, ratio: float, seed: int):
+    """Training and test parts of the samples for ``train_ratio``: a random
+    permutation by ``seed``, the first round(ratio n) samples to train on."""
+    if isinstance(ratio, bool) or not isinstance(ratio, (int, float, np.floating)) or not 0 < ratio < 1:
+        raise ValueError(f"fit: train_ratio must be a number strictly between 0 and 1, got {ratio!r}")
+    n = x.shape[0]
+    k = int(round(ratio * n))
+    if not 1 <= k < n:
+        raise ValueError(f"fit: train_ratio {ratio} of {n} samples leaves {k} to train on and {n - k} to test on; "
+                         "each needs at least one")
+    order = np.random.default_rng(seed).permutation(n)
+    train, test = np.sort(order[:k]), np.sort(order[k:])
+    part = lambda a, rows: None if a is None else np.ascontiguousarray(a[rows])  # noqa: E731
+    return part(x, train), part(y, train), part(labels, train), (part(x, test), part(y, test), part(labels, test))
 
 
 def _data_source(source: str | None, inputs: int) -> dict[str, str]:

@@ -68,8 +68,13 @@ def plot(traj: "Trajectory", snapshots: int = 4) -> Any:
     epochs = traj.epochs.astype(float) + 1  # log axes: epoch 0 at 1
     finite = np.isfinite(traj.loss)
 
-    loss_ax.loglog(epochs[finite], traj.loss[finite], color="C0")
+    loss_ax.loglog(epochs[finite], traj.loss[finite], color="C0", label="training")
     loss_ax.set(title="training loss", xlabel="epoch + 1", ylabel=str(traj.config.get("loss", "loss")))
+    if traj.test is not None:
+        keep = np.isfinite(traj.test.loss)
+        loss_ax.loglog(epochs[keep], traj.test.loss[keep], color="C1", ls="--", label=f"test ({len(traj.test.x)})")
+        loss_ax.set_title("training and test loss")
+        loss_ax.legend(fontsize=8)
     if traj.diverged_at is not None:
         loss_ax.axvline(traj.diverged_at + 1, color="C3", ls="--", label=f"diverged at {traj.diverged_at:,}")
         loss_ax.legend(fontsize=8)

@@ -27,6 +27,11 @@ name               shape                content
 ``data_x``         (n, inputs)          optional: the training inputs
 ``data_y``         (n, outputs) or (n,) optional: the training targets
                                         (class labels for cross-entropy)
+``test_x``         (m, inputs)          optional: a held-out test set
+``test_y``         (m, outputs) or (m,) and its targets,
+``test_predictions`` (S, m, outputs)    the network's outputs on it,
+``test_loss``      (S,)                 its loss (the training loss's kind)
+``test_accuracy``  (S,)                 and, for classifiers, the accuracy
 =================  ===================  =======================================
 
 What the run was -- its task, network, loss, optimiser and data -- is
@@ -50,7 +55,7 @@ from ._files import write_atomically
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-__all__ = ["Trajectory", "Snapshot", "RunInfo", "FORMAT_VERSION", "schedule_epochs"]
+__all__ = ["Trajectory", "Snapshot", "RunInfo", "TestRecord", "FORMAT_VERSION", "schedule_epochs"]
 
 FORMAT_NAME = "pyneuron-trajectory"
 FORMAT_VERSION = 1
@@ -109,6 +114,33 @@ class Snapshot:
     predictions: np.ndarray
     grad_norms: np.ndarray
     unit_stats: np.ndarray
+
+
+@dataclass(frozen=True)
+class TestRecord:
+    """A held-out test set and how the network did on it at every snapshot
+    (``fit(validation=...)`` or ``fit(train_ratio=...)``): inputs ``x``
+    (m, inputs), targets ``y``, ``predictions`` (S, m, outputs), ``loss``
+    (S,) of the same kind as the training loss (mean over the test set, no
+    penalty), and ``accuracy`` (S,) for classifiers, else None."""
+
+    x: np.ndarray
+    y: np.ndarray
+    predictions: np.ndarray
+    loss: np.ndarray
+    accuracy: np.ndarray | None
+
+    def check(self, snapshots: int, inputs: int, outputs: int) -> None:
+        m = self.x.shape[0] if self.x.ndim == 2 else -1
+        for name, value, shape in (("test_x", self.x, (m, inputs)), ("test_predictions", self.predictions,
+                                                                      (snapshots, m, outputs)),
+                                   ("test_loss", self.loss, (snapshots,))):
+            if value.shape != shape:
+                raise ValueError(f"trajectory: {name} has shape {value.shape}, expected {shape}")
+        if self.y.shape[:1] != (m,) or self.y.ndim not in (1, 2):
+            raise ValueError(f"trajectory: test_y has shape {self.y.shape}, expected ({m}, ...)")
+        if self.accuracy is not None and self.accuracy.shape != (snapshots,):
+            raise ValueError(f"trajectory: test_accuracy has shape {self.accuracy.shape}, expected ({snapshots},)")
 
 
 @dataclass(frozen=True)
@@ -210,7 +242,7 @@ class Trajectory:
     def __init__(self, *, epochs: ArrayLike, loss: ArrayLike, flat_params: ArrayLike, predictions: ArrayLike,
                  grid: ArrayLike, grad_norms: ArrayLike, unit_stats: ArrayLike, sizes: Sequence[int],
                  config: dict[str, Any], partial: bool = False, diverged_at: int | None = None,
-                 data_x: ArrayLike | None = None, data_y: ArrayLike | None = None):
+                 data_x: ArrayLike | None = None, data_y: ArrayLike | None = None, test: TestRecord | None = None):
         self.epochs = np.asarray(epochs, np.int64)
         self.loss = np.asarray(loss, np.float64)
         self.flat_params = np.asarray(flat_params)
@@ -224,6 +256,7 @@ class Trajectory:
         self.diverged_at = None if diverged_at is None else int(diverged_at)
         self.data_x = None if data_x is None else np.asarray(data_x)
         self.data_y = None if data_y is None else np.asarray(data_y)
+        self.test = test
         self._check()
 
     def _check(self) -> None:
@@ -253,6 +286,8 @@ class Trajectory:
             if self.data_y.shape[:1] != self.data_x.shape[:1] or self.data_y.ndim not in (1, 2):
                 raise ValueError(f"trajectory: data_y has shape {self.data_y.shape}, "
                                  f"expected ({self.data_x.shape[0]}, ...)")
+        if self.test is not None:
+            self.test.check(S, self.sizes[0], self.sizes[-1])
 
     @property
     def info(self) -> RunInfo:
@@ -346,6 +381,11 @@ class Trajectory:
         }
         if self.data_x is not None:
             arrays.update(data_x=self.data_x, data_y=self.data_y)
+        if self.test is not None:
+            arrays.update(test_x=self.test.x, test_y=self.test.y, test_predictions=self.test.predictions,
+                          test_loss=self.test.loss)
+            if self.test.accuracy is not None:
+                arrays["test_accuracy"] = self.test.accuracy
         directory = os.path.dirname(os.path.abspath(path))
         prefix = _temporary_prefix(path)
         if os.path.isdir(directory):
@@ -393,7 +433,18 @@ class Trajectory:
                    predictions=arrays["predictions"], grid=arrays["grid"], grad_norms=arrays["grad_norms"],
                    unit_stats=arrays["unit_stats"], sizes=arrays["sizes"].tolist(), config=config,
                    partial=bool(arrays["partial"]), diverged_at=None if diverged < 0 else diverged,
-                   data_x=arrays.get("data_x"), data_y=arrays.get("data_y"))
+                   data_x=arrays.get("data_x"), data_y=arrays.get("data_y"), test=_test_record(arrays))
+
+
+def _test_record(arrays: dict[str, np.ndarray]) -> TestRecord | None:
+    names = ("test_x", "test_y", "test_predictions", "test_loss")
+    present = [k for k in names if k in arrays]
+    if not present:
+        return None
+    if len(present) != len(names):
+        raise ValueError(f"trajectory: a test set needs {', '.join(names)}; the file has only {', '.join(present)}")
+    return TestRecord(x=arrays["test_x"], y=arrays["test_y"], predictions=arrays["test_predictions"],
+                      loss=np.asarray(arrays["test_loss"], np.float64), accuracy=arrays.get("test_accuracy"))
 
 
 def _temporary_prefix(path: str) -> str:

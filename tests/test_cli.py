@@ -106,3 +106,13 @@ def test_ctrl_c_saves_the_partial_run_and_exits_130(tmp_path):
     traj = Trajectory.load(out)
     assert traj.partial and 0 < traj.config["epochs_run"] < 100_000_000
     assert traj.epochs[-1] <= traj.config["epochs_run"] and np.isfinite(traj.loss).all()
+
+
+def test_train_ratio_records_a_test_loss(tmp_path):
+    out = tmp_path / "run.npz"
+    done = run("train", "--dataset", "xor", "--layers", "2,4,1", "--epochs", "200", "--train-ratio", "0.6",
+               "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"bce [\d.]+ -> [\d.]+, test [\d.]+ on 200 held out, 201 snapshots", done.stdout), done.stdout
+    traj = Trajectory.load(out)
+    assert traj.config["data"]["n"] == 300 and traj.test.x.shape == (200, 2)

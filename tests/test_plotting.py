@@ -58,6 +58,15 @@ def test_without_matplotlib_the_error_says_what_to_install(fit_run, monkeypatch)
     assert "<img" not in html and "install matplotlib" in html
 
 
+def test_a_run_with_a_test_split_plots_its_test_loss():
+    x, y = datasets.exp_decay(n=40)
+    run = pyneuron.Network([1, 3, 1]).fit(x, y, epochs=100, snapshots=10, train_ratio=0.75)
+    loss_ax = run.plot().axes[0]
+    training, test = loss_ax.get_lines()
+    assert test.get_label() == "test (10)"
+    np.testing.assert_array_equal(test.get_ydata(), run.test.loss)
+
+
 @pytest.mark.parametrize("snapshots", [0, -1, 2.5, True])
 def test_bad_snapshot_counts_are_refused(fit_run, snapshots):
     with pytest.raises(ValueError, match="snapshots must be a positive integer"):

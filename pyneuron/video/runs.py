@@ -4,6 +4,7 @@ that maps screen time to training time.  Nothing here draws; nothing
 here needs manim."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -112,7 +113,10 @@ def finite_part(traj: Trajectory) -> Trajectory:
     return Trajectory(epochs=traj.epochs[:k], loss=traj.loss[:k], flat_params=traj.flat_params[:k],
                       predictions=traj.predictions[:k], grid=traj.grid, grad_norms=traj.grad_norms[:k],
                       unit_stats=traj.unit_stats[:k], sizes=traj.sizes, config=traj.config, partial=traj.partial,
-                      diverged_at=traj.diverged_at, data_x=traj.data_x, data_y=traj.data_y)
+                      diverged_at=traj.diverged_at, data_x=traj.data_x, data_y=traj.data_y,
+                      test=None if traj.test is None else dataclasses.replace(
+                          traj.test, predictions=traj.test.predictions[:k], loss=traj.test.loss[:k],
+                          accuracy=None if traj.test.accuracy is None else traj.test.accuracy[:k]))
 
 
 def epoch_and_loss(state: Snapshot) -> str:
