@@ -187,6 +187,12 @@ typedef enum pn_optimizer {
     PN_OPT_ADAM = 1      /* torch.optim.Adam (L2 weight decay, no amsgrad) */
 } pn_optimizer;
 
+typedef enum pn_regularization {
+    PN_REG_NONE = 0,
+    PN_REG_L1 = 1,       /* grad W += rate * sign(W), as TensorFlow Playground's L1 */
+    PN_REG_L2 = 2        /* grad W += rate * W: torch's weight_decay on the weights only */
+} pn_regularization;
+
 typedef struct pn_train_config {
     int loss;                 /* pn_train_loss */
     int optimizer;            /* pn_optimizer */
@@ -197,6 +203,8 @@ typedef struct pn_train_config {
     double weight_decay;      /* Adam */
     int64_t batch_size;       /* >= 1; n or more is full batch */
     int shuffle;              /* reshuffle the samples every epoch */
+    int regularization;       /* pn_regularization, on every layer's W (never b), before each step */
+    double regularization_rate; /* >= 0, finite */
 } pn_train_config;
 
 /* The training set (x: n x inputs; targets: y (n x outputs) for MSE and

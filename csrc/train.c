@@ -440,10 +440,31 @@ static void shuffle(int64_t *order, int64_t n, uint64_t *rng) {
     }
 }
 
+/* The penalty's gradient, added to every layer's W gradient (biases are
+ * not penalised, as in TensorFlow Playground).  The recorded loss and
+ * gradient norms stay those of the data: the penalty enters only the step. */
+#define PN_DEFINE_REGULARIZE(T, name)                                                                   \
+    static void name(const pn_mlp *net, int kind, double rate, T *grad) {                               \
+        const T *p = (const T *)net->params;                                                            \
+        int64_t at = 0;                                                                                 \
+        for (int l = 0; l < net->n_layers; l++) {                                                       \
+            const int64_t weights = net->sizes[l] * net->sizes[l + 1];                                  \
+            for (int64_t i = at; i < at + weights; i++)                                                 \
+                grad[i] += (T)rate * (kind == PN_REG_L2 ? p[i] : (T)((p[i] > 0) - (p[i] < 0)));         \
+            at += weights + net->sizes[l + 1];                                                          \
+        }                                                                                               \
+    }
+PN_DEFINE_REGULARIZE(float, regularize_f32)
+PN_DEFINE_REGULARIZE(double, regularize_f64)
+
 static void optimizer_step(const pn_mlp *net, const pn_dtype_kernels *k, const pn_train_config *c,
                            pn_train_state *s, workspace *w) {
     const int64_t P = param_count(net);
     s->step++;
+    if (c->regularization != PN_REG_NONE && c->regularization_rate != 0.0) {
+        if (net->dtype == PN_F64) regularize_f64(net, c->regularization, c->regularization_rate, w->grad);
+        else regularize_f32(net, c->regularization, c->regularization_rate, w->grad);
+    }
     if (c->optimizer == PN_OPT_ADAM)
         k->adam(net->params, w->grad, s->opt_a, s->opt_b, P, c, s->step);
     else
@@ -494,6 +515,8 @@ static pn_status check_training(const pn_mlp *net, const pn_train_config *c, con
     if (!(c->lr > 0) || !isfinite(c->lr) || !(c->momentum >= 0) || !(c->eps > 0) ||
         !(c->beta1 >= 0 && c->beta1 < 1) || !(c->beta2 >= 0 && c->beta2 < 1) || !(c->weight_decay >= 0))
         return PN_ERR_ARG;
+    if (c->regularization < PN_REG_NONE || c->regularization > PN_REG_L2) return PN_ERR_OP;
+    if (!(c->regularization_rate >= 0) || !isfinite(c->regularization_rate)) return PN_ERR_ARG;
     if ((c->loss == PN_TRAIN_XENT) != (net->softmax_output != 0)) return PN_ERR_ARG;
     if (d->n < 1 || d->grid_n < 0 || c->batch_size < 1 || epochs < 0) return PN_ERR_SIZE;
     if (rec->count < 0 || rec->next < 0 || rec->next > rec->count) return PN_ERR_SIZE;

@@ -1515,6 +1515,8 @@ static void decode_train(reader *r, call *c) {
     k->weight_decay = take_real(r);
     k->batch_size = take_count(r, 80);
     k->shuffle = take_u8(r) & 1;
+    k->regularization = take_code(r, 3);
+    k->regularization_rate = take_real(r);
     c->data.n = take_training_count(r, 48);
     c->data.grid_n = take_count(r, 32);
     c->state.epoch = take_counter(r);
@@ -1664,6 +1666,8 @@ static verdict expect_train(const call *c) {
     expect_net(&v, c);
     if (k->loss < PN_TRAIN_MSE || k->loss > PN_TRAIN_XENT || (k->optimizer != PN_OPT_SGD && k->optimizer != PN_OPT_ADAM))
         refuse(&v, PN_ERR_OP);
+    if (k->regularization < PN_REG_NONE || k->regularization > PN_REG_L2) refuse(&v, PN_ERR_OP);
+    if (!(k->regularization_rate >= 0) || !isfinite(k->regularization_rate)) refuse(&v, PN_ERR_ARG);
     const int adam = k->optimizer == PN_OPT_ADAM, xent = k->loss == PN_TRAIN_XENT;
     if (!(k->lr > 0) || !isfinite(k->lr)) refuse(&v, PN_ERR_ARG);
     /* an optimizer's own hyperparameters must be in range; the other's may be checked too */

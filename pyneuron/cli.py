@@ -67,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
                       help="a TensorFlow Playground dataset (2 inputs) instead of a 1-D target")
     data.add_argument("--data", metavar="FILE.csv", default=None,
                       help="your own data: a CSV file with a header row (see --target-column, --features)")
+    t.add_argument("--regularization", choices=["l1", "l2"], default=None,
+                   help="penalty on the weights, as TensorFlow Playground's (default: none)")
+    t.add_argument("--regularization-rate", type=float, default=None,
+                   help="its rate (default 0.001 with --regularization)")
     t.add_argument("--train-ratio", type=float, default=None,
                    help="train on this share of the samples (0..1, as Playground's ratio) and record the test "
                         "loss on the rest at every snapshot (default: train on all)")
@@ -170,7 +174,10 @@ def _train(args) -> int:
     started = time.perf_counter()
     traj = net.fit(x, y, loss=loss, optimizer=opt, epochs=args.epochs, batch_size=args.batch_size,
                    seed=args.seed, snapshots=args.snapshots, schedule=args.schedule, grid=grid, progress=progress,
-                   source=args.dataset or target, train_ratio=args.train_ratio)
+                   source=args.dataset or target, train_ratio=args.train_ratio,
+                   regularization=args.regularization,
+                   regularization_rate=(args.regularization_rate if args.regularization_rate is not None
+                                        else 0.001 if args.regularization else 0.0))
     seconds = time.perf_counter() - started
     traj.config["data"]["description"] = data_text
     if args.data:

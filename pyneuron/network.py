@@ -269,7 +269,8 @@ class Network:
             epochs: int = 10_000, batch_size: int | None = None, shuffle: bool = True, seed: int = 0,
             snapshots: int = 300, schedule: str | ArrayLike = "log", grid: ArrayLike | None = None,
             progress: bool = False, source: str | None = None,
-            validation: tuple[ArrayLike, ArrayLike] | None = None, train_ratio: float | None = None) -> Trajectory:
+            validation: tuple[ArrayLike, ArrayLike] | None = None, train_ratio: float | None = None,
+            regularization: str | None = None, regularization_rate: float = 0.0) -> Trajectory:
         """Train in C and return the recorded :class:`Trajectory`.
 
         - ``loss``: ``"mse"``, ``"bce"`` (needs ``output_activation="sigmoid"``;
@@ -298,6 +299,14 @@ class Network:
           set, the predictions on it, its loss and, for classifiers, its
           accuracy at every snapshot.
 
+        - ``regularization``: ``"l1"`` or ``"l2"``, at ``regularization_rate``,
+          as TensorFlow Playground applies them: before every step, every
+          layer's weight gradient (not the biases') gets ``rate * sign(W)``
+          (L1) or ``rate * W`` (L2; with SGD or Adam, the same as torch's
+          ``weight_decay`` on a parameter group of the weights).  The
+          recorded loss, gradient norms and test loss are the data's, without
+          the penalty (``config["regularization"]`` says so).
+
         The trajectory also keeps the training data (``data_x``, ``data_y``).
 
         The loop runs in C, a chunk of epochs per call; between chunks
@@ -325,6 +334,13 @@ class Network:
         if n == 0:
             raise ValueError("fit: x has no rows")
         ys, labels = self._targets(y, loss, n)
+        if regularization not in (None, "l1", "l2"):
+            raise ValueError(f"fit: regularization must be None, 'l1' or 'l2', got {regularization!r}")
+        if isinstance(regularization_rate, bool) or not isinstance(regularization_rate, (int, float, np.floating)) \
+                or not (math.isfinite(regularization_rate) and regularization_rate >= 0):
+            raise ValueError(f"fit: regularization_rate must be a finite number >= 0, got {regularization_rate!r}")
+        if regularization is None and regularization_rate:
+            raise ValueError("fit: regularization_rate needs regularization='l1' or 'l2'")
         if validation is not None and train_ratio is not None:
             raise ValueError("fit: give validation=(x, y) or train_ratio, not both")
         if train_ratio is not None:
@@ -378,6 +394,8 @@ class Network:
         else:
             (cfg.beta1, cfg.beta2), cfg.eps, cfg.weight_decay = optimizer.betas, optimizer.eps, optimizer.weight_decay
         cfg.batch_size, cfg.shuffle = int(batch_size), int(bool(shuffle))
+        cfg.regularization = {None: lib.PN_REG_NONE, "l1": lib.PN_REG_L1, "l2": lib.PN_REG_L2}[regularization]
+        cfg.regularization_rate = float(regularization_rate)
 
         data = ffi.new("pn_train_data *")
         data.x, data.n, data.grid, data.grid_n = ptr(xs), n, ptr(gs), G
@@ -427,6 +445,8 @@ class Network:
             "network": self.config(), "loss": loss, "optimizer": optimizer.config(),
             "epochs": int(epochs), "epochs_run": int(state.epoch), "batch_size": int(batch_size),
             "shuffle": bool(shuffle), "seed": int(seed),
+            "regularization": {"kind": regularization, "rate": float(regularization_rate), "on": "weights",
+                               "in_recorded_loss": False},
             "schedule": schedule if isinstance(schedule, str) else "explicit",
             "data": {"n": n, "inputs": self.n_inputs, "outputs": self.n_outputs,
                      "x_min": xs.min(0).tolist(), "x_max": xs.max(0).tolist(), **data_info},

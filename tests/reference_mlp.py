@@ -141,9 +141,11 @@ class AdamRef:
             p += (-self.lr / bc1) * m / (np.sqrt(v) / math.sqrt(bc2) + self.eps)
 
 
-def train(ref: ReferenceMLP, opt, x, y, epochs, batch_size, shuffle_data, seed, record_at):
+def train(ref: ReferenceMLP, opt, x, y, epochs, batch_size, shuffle_data, seed, record_at, regularization=None):
     """Train; return {epoch: (loss on all data, flat params, full-data grads,
-    the network's outputs on x)} at record_at."""
+    the network's outputs on x)} at record_at.  ``regularization``: ("l1" or
+    "l2", rate), Playground's penalty on the weights, added to their
+    gradients before each step (the recorded loss and grads are the data's)."""
     n = len(x)
     order, state = list(range(n)), seed
     out = {}
@@ -166,6 +168,9 @@ def train(ref: ReferenceMLP, opt, x, y, epochs, batch_size, shuffle_data, seed, 
             batches = [idx[s:s + batch_size] for s in range(0, n, batch_size)]
         for rows in batches:
             _, grads = ref.loss_and_grads(x[rows], y[rows])
+            if regularization is not None:
+                kind, rate = regularization
+                grads = [(dW + rate * (W if kind == "l2" else np.sign(W)), db) for (dW, db), W in zip(grads, ref.W)]
             params = [p for W, b in zip(ref.W, ref.b) for p in (W, b)]
             opt.step(params, [g for dW, db in grads for g in (dW, db)])
     return out

@@ -113,7 +113,8 @@ def test_dense_without_inputs_gives_the_bias():
     np.testing.assert_array_equal(y, np.zeros((2, 3)))
 
 
-def training_call(n=16, batch=4, epochs=3, with_labels=False, epoch=0, step=0, count=4, dtype=lib.PN_F64):
+def training_call(n=16, batch=4, epochs=3, with_labels=False, epoch=0, step=0, count=4, dtype=lib.PN_F64,
+                  **settings):
     """pn_train of a 1-3-1 MSE net on n points: (status, final parameters).
     (A float32 net is only for calls refused before any array is read.)"""
     net, keep = c_net([1, 3, 1], [lib.PN_ACT_TANH, lib.PN_ACT_IDENTITY], dtype)
@@ -126,7 +127,7 @@ def training_call(n=16, batch=4, epochs=3, with_labels=False, epoch=0, step=0, c
     loss, rec_params, norms, stats = np.zeros(4), np.zeros((4, P)), np.zeros((4, 2)), np.zeros((4, 2, 2))
     cfg = ffi.new("pn_train_config *", {"loss": lib.PN_TRAIN_MSE, "optimizer": lib.PN_OPT_SGD, "lr": 0.1,
                                          "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "batch_size": batch,
-                                         "shuffle": 1})
+                                         "shuffle": 1, **settings})
     data = ffi.new("pn_train_data *", {"x": ffi.from_buffer(x), "y": ffi.from_buffer(y), "n": n,
                                         "labels": ffi.cast("int64_t *", ffi.from_buffer(labels))
                                         if with_labels else ffi.NULL})
@@ -146,6 +147,17 @@ def test_minibatch_targets_do_not_depend_on_unused_labels():
     plain, with_labels = training_call(), training_call(with_labels=True)
     assert plain[0] == with_labels[0] == lib.PN_OK
     np.testing.assert_array_equal(plain[1], with_labels[1])
+
+
+def test_the_c_layer_checks_the_regularization():
+    assert training_call(regularization=lib.PN_REG_L2, regularization_rate=0.1)[0] == lib.PN_OK
+    assert training_call(regularization=3, regularization_rate=0.1)[0] == lib.PN_ERR_OP
+    assert training_call(regularization=-1)[0] == lib.PN_ERR_OP
+    assert training_call(regularization=lib.PN_REG_L1, regularization_rate=-0.5)[0] == lib.PN_ERR_ARG
+    assert training_call(regularization=lib.PN_REG_L1, regularization_rate=float("inf"))[0] == lib.PN_ERR_ARG
+    assert training_call(regularization=lib.PN_REG_L1, regularization_rate=float("nan"))[0] == lib.PN_ERR_ARG
+    plain, zero = training_call(), training_call(regularization=lib.PN_REG_L2, regularization_rate=0.0)
+    np.testing.assert_array_equal(plain[1], zero[1])
 
 
 def test_training_sizes_and_counters_that_overflow_are_refused():

@@ -116,3 +116,13 @@ def test_train_ratio_records_a_test_loss(tmp_path):
     assert re.search(r"bce [\d.]+ -> [\d.]+, test [\d.]+ on 200 held out, 201 snapshots", done.stdout), done.stdout
     traj = Trajectory.load(out)
     assert traj.config["data"]["n"] == 300 and traj.test.x.shape == (200, 2)
+
+
+def test_regularization_options(tmp_path):
+    out = tmp_path / "run.npz"
+    done = run("train", "--epochs", "50", "--regularization", "l1", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert Trajectory.load(out).config["regularization"]["kind"] == "l1"
+    assert Trajectory.load(out).config["regularization"]["rate"] == 0.001
+    done = run("train", "--epochs", "5", "--regularization-rate", "0.1")
+    assert done.returncode == 2 and "regularization_rate needs regularization='l1' or 'l2'" in done.stderr

@@ -3,6 +3,8 @@ the same net from the same weights must follow the same trajectory -- for
 every activation, optimiser and loss, full batch and minibatch, float64 and
 float32."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -56,6 +58,48 @@ def test_matches_numpy_reference(simd, activation, opt, batch_size):
     expected = train(ref, make_ref(), x, y, epochs, batch_size or len(x), True, 11, set(traj.epochs.tolist()))
     assert_follows_reference(traj, expected)
     np.testing.assert_array_equal(net.params, traj.flat_params[-1])
+
+
+@pytest.mark.parametrize("batch_size", [None, 48])
+@pytest.mark.parametrize("opt", ["sgd", "adam"])
+@pytest.mark.parametrize("kind", ["l1", "l2"])
+@pytest.mark.parametrize("layers", [[1, 5, 4, 1], [1, 70, 1]], ids=["lanes", "layers"])
+def test_regularization_matches_numpy_reference(simd, kind, opt, batch_size, layers):
+    x, y = datasets.function("exp(-5*x) + 0.3*sin(7*x)", n=100, x_range=(0, 1))
+    net = pyneuron.Network(layers, activation="tanh", seed=3)
+    ref = reference_for(net, "mse")
+    make_ours, make_ref = OPTIMIZERS[opt]
+    # L1's sign(W) is discontinuous at 0: a weight that L1 pins there jitters
+    # across it, and rounding differences of 1 ulp then grow; at this rate no
+    # weight reaches 0 within 200 epochs, so the runs agree to rounding.
+    rate = 0.05 if kind == "l2" else 0.01
+    traj = net.fit(x, y, optimizer=make_ours(), epochs=200, batch_size=batch_size, seed=11, snapshots=20,
+                   regularization=kind, regularization_rate=rate)
+    expected = train(ref, make_ref(), x, y, 200, batch_size or len(x), True, 11, set(traj.epochs.tolist()),
+                     regularization=(kind, rate))
+    assert_follows_reference(traj, expected)
+    assert traj.config["regularization"] == {"kind": kind, "rate": rate, "on": "weights", "in_recorded_loss": False}
+
+
+def test_l2_shrinks_the_weights_and_spares_the_biases():
+    x, y = datasets.exp_decay(n=32)
+    plain = pyneuron.Network([1, 6, 1], seed=1).fit(x, y, optimizer=pyneuron.SGD(lr=0.1), epochs=300)
+    shrunk = pyneuron.Network([1, 6, 1], seed=1).fit(x, y, optimizer=pyneuron.SGD(lr=0.1), epochs=300,
+                                                      regularization="l2", regularization_rate=0.5)
+    norm = lambda t: sum(np.linalg.norm(p["W"][-1]) for p in t.params)  # noqa: E731
+    assert norm(shrunk) < 0.8 * norm(plain)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(regularization="l3"), "regularization must be None, 'l1' or 'l2', got 'l3'"),
+    (dict(regularization="l2", regularization_rate=-1.0), "regularization_rate must be a finite number >= 0"),
+    (dict(regularization="l2", regularization_rate=float("nan")), "regularization_rate must be a finite number"),
+    (dict(regularization_rate=0.1), "regularization_rate needs regularization='l1' or 'l2'"),
+])
+def test_bad_regularization_is_refused(kwargs, message):
+    x, y = datasets.exp_decay(n=8)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        pyneuron.Network([1, 2, 1]).fit(x, y, epochs=2, **kwargs)
 
 
 def test_the_path_follows_the_widths():
