@@ -381,3 +381,15 @@ def test_misaligned_data_trains_like_aligned(simd):
 
     for got, expected in zip(run(misaligned(X), misaligned(labels)), run(X, labels)):
         np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("kind", ["l1", "l2"])
+def test_float32_networks_regularize_as_float64_ones(simd, kind):
+    x, y = datasets.exp_decay(n=40)
+    runs = [pyneuron.Network([1, 6, 1], activation="tanh", seed=5, dtype=dtype).fit(
+        x.astype(dtype), y.astype(dtype), optimizer=pyneuron.SGD(lr=0.1), epochs=60, regularization=kind,
+        regularization_rate=0.02) for dtype in (np.float32, np.float64)]
+    plain = pyneuron.Network([1, 6, 1], activation="tanh", seed=5, dtype=np.float32).fit(
+        x.astype(np.float32), y.astype(np.float32), optimizer=pyneuron.SGD(lr=0.1), epochs=60)
+    np.testing.assert_allclose(runs[0].flat_params[-1], runs[1].flat_params[-1], rtol=1e-4, atol=1e-5)
+    assert np.abs(runs[0].flat_params[-1] - plain.flat_params[-1]).max() > 1e-3  # the penalty did act
