@@ -26,12 +26,14 @@ UNIFORM = bytes([0x01, 1, 2, 3, 4, 23])  # fill_reals: uniform in [-1/2, 1/2)
 ZEROS = bytes([0x03, 0, 0, 0, 0, 0])     # fill_reals: special value 0 throughout
 
 # pn_train: config (loss, optimizer, lr 0.1, momentum 0, nesterov, beta1 0.9,
-# beta2 0.999, eps 1e-8, weight decay 0, batch 3, shuffle), n 8, grid 4,
+# beta2 0.999, eps 1e-8, weight decay 0, batch 3, shuffle, regularization and
+# its rate: none and 0 unless given), n 8, grid 4,
 # epoch 0, step 0, rng, 3 snapshots from slot 0, 3 epochs; 13 placements
 # (labels NULL if not with_labels); then the contents: params, x, y,
 # labels, grid, schedule, opt_a, opt_b, order.
-def train(dtype: int, xent: bool, with_labels: bool) -> bytes:
-    config = bytes([2 if xent else 0, 1 if xent else 0, 1, 8, 0, 5, 6, 7, 8, 3, 1, 8, 4, 0, 0]) + bytes(8)
+def train(dtype: int, xent: bool, with_labels: bool, regularization: tuple[int, int] = (0, 8)) -> bytes:
+    config = bytes([2 if xent else 0, 1 if xent else 0, 1, 8, 0, 5, 6, 7, 8, 3, 1, *regularization, 8, 4, 0, 0])
+    config += bytes(8)
     config += bytes([3, 0, 3, 0, 0, 0 if with_labels else 0xF0]) + bytes(10)
     labels = bytes(range(8)) if with_labels else b""
     contents = UNIFORM * 3 + labels + UNIFORM + bytes([0, 0, 1, 1]) + ZEROS * 2 + bytes(5)
@@ -55,6 +57,7 @@ def main(out: Path) -> None:
             (out / f"seed-train-{dtype}-{int(variant)}").write_bytes(train(dtype, variant, True))
             (out / f"seed-mlp-{dtype}-{int(variant)}").write_bytes(mlp_forward(dtype, variant))
         (out / f"seed-train-{dtype}-mse-targets-only").write_bytes(train(dtype, False, False))
+        (out / f"seed-train-{dtype}-l2").write_bytes(train(dtype, False, False, regularization=(2, 1)))
     (out / "seed-messages").write_bytes(bytes([MESSAGES, 0, 3, MESSAGES, 0x80, 0xFF, 0xFF, 0xFF, 0x7F]))
 
 

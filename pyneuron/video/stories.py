@@ -208,6 +208,13 @@ class _RunsVideo(VideoScene):
         check_together(runs, self.task)
         return runs
 
+    def begin(self) -> tuple[list[Trajectory], list[str], list[str], ValueTracker]:
+        """What every story starts from: its runs (kept as ``trajectories``,
+        for tests), their labels and colours, and the playhead's tracker."""
+        trajs = self.get_runs()
+        self.trajectories = trajs
+        return trajs, run_labels(trajs), run_colors([t.info.activation for t in trajs]), ValueTracker(0.0)
+
     def sweep(self, tracker: ValueTracker, lead: Playhead, to_epoch: float, seconds: float):
         u = lead.index_of_epoch(min(to_epoch, lead.traj.epochs[-1]))
         self.play(tracker.animate.set_value(u), run_time=max(seconds, 0.5), rate_func=linear)
@@ -221,11 +228,7 @@ class FitVideo(_RunsVideo):
     task = "fit"
 
     def construct(self):
-        trajs = self.get_runs()
-        self.trajectories = trajs  # for tests and for reuse
-        labels = run_labels(trajs)
-        colors = run_colors([t.info.activation for t in trajs])
-        tracker = ValueTracker(0.0)
+        trajs, labels, colors, tracker = self.begin()
         n = len(trajs)
         grid = trajs[0].grid[:, 0]
         y_lo, y_hi = self.y_range(trajs)
@@ -411,11 +414,7 @@ class BoundaryVideo(_RunsVideo):
     train_seconds = 14.0
 
     def construct(self):
-        trajs = self.get_runs()
-        self.trajectories = trajs
-        labels = run_labels(trajs)
-        colors = run_colors([t.info.activation for t in trajs])
-        tracker = ValueTracker(0.0)
+        trajs, labels, colors, tracker = self.begin()
         n = len(trajs)
         side = 4.3 if n == 1 else 3.5 if n <= 3 else 2.8
         gap = side + (1.2 if n <= 3 else 0.5)
@@ -476,11 +475,7 @@ class DynamicsVideo(_RunsVideo):
     train_seconds = 20.0
 
     def construct(self):
-        trajs = self.get_runs()
-        self.trajectories = trajs
-        labels = run_labels(trajs)
-        colors = run_colors([t.info.activation for t in trajs])
-        tracker = ValueTracker(0.0)
+        trajs, labels, colors, tracker = self.begin()
         n = len(trajs)
         norms = np.concatenate([t.grad_norms[t.grad_norms > 0] for t in trajs])
         logs = np.log10(norms) if norms.size else np.array([-8.0, 0.0])
