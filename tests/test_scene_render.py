@@ -128,3 +128,12 @@ def test_render_errors_are_one_line(tmp_path, args, message):
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("pyneuron: error: ") and message in done.stderr
     assert not list(tmp_path.glob("*.mp4"))
+
+
+def test_a_run_with_a_test_split_lays_out_cleanly_and_says_how_it_did(tmp_path):
+    x, y = datasets.spiral(n=120, noise=0.3)
+    run = pyneuron.Network([2, 8, 1], activation="tanh", output_activation="sigmoid").fit(
+        x, y, loss="bce", epochs=300, snapshots=30, grid=datasets.plane_grid(24), source="spiral", train_ratio=0.5)
+    scene = shown(video.BoundaryVideo, [run], tmp_path)
+    assert scene.layout_problems == []
+    assert len(scene.panels[0].chart.curves) == 2  # training loss, and the test loss dashed

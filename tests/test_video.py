@@ -114,3 +114,24 @@ def test_a_video_displays_inline(tmp_path, suffix, tag):
     path.write_bytes(b"\x00\x01movie bytes")
     html = video.Video(path, None)._repr_html_()
     assert tag in html and "AAFtb3ZpZSBieXRlcw==" in html  # the file itself, base64, so it plays offline
+
+
+def test_a_test_split_is_drawn_outlined_and_captioned_from_the_record():
+    from pyneuron.video.panels import _train_and_test_points
+    from pyneuron.video.stories import test_caption
+
+    x, y = datasets.circle(n=80, noise=0.2)
+    run = pyneuron.Network([2, 5, 1], activation="tanh", output_activation="sigmoid").fit(
+        x, y, loss="bce", epochs=200, snapshots=10, grid=datasets.plane_grid(16), source="circle", train_ratio=0.75)
+    points, labels, outlined = _train_and_test_points(run)
+    np.testing.assert_array_equal(points[outlined], run.test.x)
+    np.testing.assert_array_equal(points[~outlined], run.data_x)
+    np.testing.assert_array_equal(labels[outlined], run.test.y.ravel())
+    assert test_caption([run], ["tanh"]) == (f"On the outlined test points, never trained on: tanh "
+                                             f"{run.test.accuracy[-1]:.0%} (loss {run.test.loss[-1]:.3f}).")
+
+
+def test_tiny_losses_read_in_scientific_notation():
+    from pyneuron.video.stories import loss_text
+
+    assert loss_text(0.1584) == "0.158" and loss_text(1.1e-5) == "1.1·10⁻⁵" and loss_text(0.0) == "0.000"

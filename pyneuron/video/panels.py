@@ -14,7 +14,7 @@ from .. import functional as F
 from .._expr import compile_expression
 from ..datasets import EXTENT, plane_grid
 from .runs import Playhead, epoch_and_loss, replay
-from .theme import (FIELD_MID, FORMULAS, MUTED, NEGATIVE, POSITIVE, TARGET, TEXT, Label, label, sci, superscript,
+from .theme import (BACKGROUND, FIELD_MID, FORMULAS, MUTED, NEGATIVE, POSITIVE, TARGET, TEXT, Label, label, sci, superscript,
                     text)
 from .widgets import (GlyphReadout, LossChart, NetworkDiagram, clip_to_axes, follow_curve, polyline, to_points,
                       weight_scale)
@@ -139,19 +139,23 @@ def upsampling(resolution: int, pixels: int) -> np.ndarray:
     return m
 
 
-def dot_layer(x: np.ndarray, labels: np.ndarray, pixels: int, radius: float):
+def dot_layer(x: np.ndarray, labels: np.ndarray, pixels: int, radius: float, outlined: np.ndarray | None = None):
     """The data, drawn into the heatmap rather than as hundreds of mobjects:
-    discs in their class colour with a light rim, anti-aliased.  Returned
-    sparse, as (flat pixel indices, alpha, alpha * colour) of the covered pixels."""
+    discs in their class colour with a light rim, anti-aliased; the
+    ``outlined`` ones (test points) with a dark rim, as TensorFlow
+    Playground draws its test data.  Returned sparse, as (flat pixel
+    indices, alpha, alpha * colour) of the covered pixels."""
+    outlined = np.zeros(len(x), bool) if outlined is None else outlined
     alpha, color = np.zeros((pixels, pixels, 1)), np.zeros((pixels, pixels, 3))
     centres = (x * [1, -1] + EXTENT) / (2 * EXTENT) * pixels  # (column, row) in pixels
     reach = int(np.ceil(radius)) + 1
-    for (cx, cy), label in zip(centres, labels):
+    for (cx, cy), label, dark in zip(centres, labels, outlined):
         c0, r0 = int(cx) - reach, int(cy) - reach
         rows, cols = np.mgrid[max(r0, 0):min(r0 + 2 * reach + 1, pixels), max(c0, 0):min(c0 + 2 * reach + 1, pixels)]
         d = np.hypot(cols + 0.5 - cx, rows + 0.5 - cy)
         cover = np.clip(radius + 0.5 - d, 0, 1)[..., None]
-        fill = np.where((d < radius - 1.0)[..., None], rgb(POSITIVE if label > 0.5 else NEGATIVE), rgb(TEXT))
+        rim = rgb(BACKGROUND if dark else TEXT)
+        fill = np.where((d < radius - (1.6 if dark else 1.0))[..., None], rgb(POSITIVE if label > 0.5 else NEGATIVE), rim)
         alpha[rows, cols] = np.maximum(alpha[rows, cols], cover)
         color[rows, cols] = np.where(cover > 0, fill, color[rows, cols])
     covered = np.flatnonzero(alpha[..., 0] > 0)
@@ -178,7 +182,8 @@ class Heatmap(ImageMobject):
         self.lo, self.step = domain[0], (domain[1] - domain[0]) / (self.LEVELS - 1)
         levels = np.linspace(*domain, self.LEVELS)
         self.palette = np.round(field_colors(to_unit(levels) if to_unit else levels)).astype(np.uint8)
-        self.dots = dot_layer(*data, pixels, radius=pixels / 70) if data is not None else None
+        self.dots = (dot_layer(data[0], data[1], pixels, radius=pixels / 70, outlined=data[2] if len(data) > 2 else None)
+                     if data is not None else None)
         super().__init__(np.zeros((pixels, pixels, 4), np.uint8), resampling_algorithm=Resampling.BILINEAR)
         self.pixel_array[..., 3] = 255
         self.refresh()
@@ -234,6 +239,18 @@ def unit_values(traj: Trajectory, params: list[dict], grid: np.ndarray) -> list[
     return layers
 
 
+def _train_and_test_points(traj: Trajectory):
+    """(x, labels, outlined) of a run's training data and, outlined, its test set."""
+    def labels_of(y, n):
+        return np.asarray(y, float).reshape(n, -1)[:, 0]
+    x, labels = traj.data_x, labels_of(traj.data_y, len(traj.data_x))
+    if traj.test is None or traj.test.x.shape[1] != 2:
+        return x, labels, np.zeros(len(x), bool)
+    tx, tl = traj.test.x, labels_of(traj.test.y, len(traj.test.x))
+    return (np.concatenate([x, tx]), np.concatenate([labels, tl]),
+            np.concatenate([np.zeros(len(x), bool), np.ones(len(tx), bool)]))
+
+
 class BoundaryPanel(Group):
     """One run: its title, the heatmap with the data, an epoch/loss readout and
     a loss chart, following the snapshot index ``tracker``."""
@@ -244,7 +261,7 @@ class BoundaryPanel(Group):
         self.traj, self.tracker, self.head = traj, tracker, Playhead(traj)
         res = int(round(np.sqrt(traj.grid.shape[0])))
         if data is None and traj.data_x is not None:
-            data = (traj.data_x, np.asarray(traj.data_y, float).reshape(len(traj.data_x), -1)[:, 0])
+            data = _train_and_test_points(traj)
         self.header = VGroup(text(title, 24, color), text(subtitle, 16, MUTED))
         self.map = Heatmap(lambda: prediction_field(self.state(), res), tracker.get_value, res, side, data=data,
                            to_unit=probability_to_unit, domain=LOGITS)
@@ -254,8 +271,9 @@ class BoundaryPanel(Group):
         self.header[1].set_y(self.map.get_top()[1] + 0.27)
         self.readout = GlyphReadout(16 if side >= 3.5 else 12, TEXT).follow(lambda: epoch_and_loss(self.state()),
                                                      lambda g: g.next_to(self.map, DOWN, buff=0.16))
-        self.chart = LossChart([traj], tracker, width=side - 0.6, height=0.8, title="loss vs epoch (log-log)",
-                               font_size=12, colors=[color])
+        self.chart = LossChart([traj], tracker, width=side - 0.6, height=0.8,
+                               title="loss: training —, test - - (log-log)" if traj.test is not None
+                               else "loss vs epoch (log-log)", font_size=12, colors=[color])
         self.chart.next_to(self.map, DOWN, buff=0.5).shift(RIGHT * 0.3)
         self.add(self.header, self.map, self.border, self.chart, self.readout, *self.chart.curves)
 

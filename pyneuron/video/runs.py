@@ -121,7 +121,8 @@ def finite_part(traj: Trajectory) -> Trajectory:
 
 def epoch_and_loss(state: Snapshot) -> str:
     """The readout of a playhead's state: 'epoch   315   loss 0.0069'."""
-    return f"epoch {int(round(state.epoch)):>5,}   loss {state.loss:.4f}"
+    loss = f"{state.loss:.4f}" if state.loss >= 1e-3 or state.loss == 0 else f"{state.loss:.1e}"  # never 0.0000
+    return f"epoch {int(round(state.epoch)):>5,}   loss {loss}"
 
 
 @dataclass

@@ -443,6 +443,9 @@ class BoundaryVideo(_RunsVideo):
         if all(a is not None for a in accuracy):
             caption.say("Training accuracy: " + ",  ".join(f"{lab} {a:.0%}" for lab, a in zip(labels, accuracy)) + ".")
             self.wait(3.0)
+        if all(t.test is not None and t.test.accuracy is not None for t in trajs):
+            caption.say(test_caption(trajs, labels))
+            self.wait(3.0)
 
 
 def boundary_loss_caption(trajs: list[Trajectory], labels: list[str]) -> str:
@@ -450,10 +453,21 @@ def boundary_loss_caption(trajs: list[Trajectory], labels: list[str]) -> str:
     finals = [t.loss[-1] for t in trajs]
     if len(trajs) >= 3:
         best, worst = int(np.argmin(finals)), int(np.argmax(finals))
-        losses = f"{finals[best]:.3f} ({labels[best]}) to {finals[worst]:.3f} ({labels[worst]})"
+        losses = f"{loss_text(finals[best])} ({labels[best]}) to {loss_text(finals[worst])} ({labels[worst]})"
     else:
-        losses = ",  ".join(f"{lab} {f:.3f}" for f, lab in zip(finals, labels))
+        losses = ",  ".join(f"{lab} {loss_text(f)}" for f, lab in zip(finals, labels))
     return f"Final losses {losses};  a 50 % guess: ln 2 ≈ 0.693."
+
+
+def loss_text(loss: float) -> str:
+    """'0.158', or '1.1·10⁻⁵' where three decimals would say 0.000."""
+    return f"{loss:.3f}" if loss >= 1e-3 or loss == 0 else sci(loss)
+
+
+def test_caption(trajs: list[Trajectory], labels: list[str]) -> str:
+    """How the runs did on their held-out (outlined) points, as recorded."""
+    parts = ",  ".join(f"{lab} {t.test.accuracy[-1]:.0%} (loss {loss_text(t.test.loss[-1])})" for t, lab in zip(trajs, labels))
+    return f"On the outlined test points, never trained on: {parts}."
 
 
 def boundary_accuracy(traj: Trajectory) -> float | None:

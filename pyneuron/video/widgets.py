@@ -60,12 +60,26 @@ class GlyphReadout:
         return group
 
 
-def follow_curve(points_of, color: str, width: float = 4) -> VMobject:
+def follow_curve(points_of, color: str, width: float = 4, dashed: bool = False) -> VMobject:
     """A polyline whose points are points_of() every frame, updated in place
-    (always_redraw's become() realigns points: slow for long curves)."""
+    (always_redraw's become() realigns points: slow for long curves);
+    ``dashed``: every other run of four segments drawn."""
     line = VMobject(stroke_color=color, stroke_width=width)
-    line.set_points_as_corners(points_of())
-    line.add_updater(lambda m: m.set_points_as_corners(points_of()))
+
+    def draw(m: VMobject) -> None:
+        points = points_of()
+        if not dashed:
+            m.set_points_as_corners(points)
+            return
+        m.clear_points()
+        for start in range(0, len(points) - 1, 8):
+            dash = points[start:start + 5]
+            if len(dash) > 1:
+                m.start_new_path(dash[0])
+                m.add_points_as_corners(dash[1:])
+
+    draw(line)
+    line.add_updater(draw)
     return line
 
 
@@ -221,7 +235,8 @@ class LossChart(VGroup):
         super().__init__()
         self.trajs, self.tracker = trajs, tracker
         last = max(t.epochs[-1] for t in trajs)
-        logs = np.concatenate([np.log10(t.loss[t.loss > 0]) for t in trajs])
+        losses = [t.loss for t in trajs] + [t.test.loss for t in trajs if t.test is not None]
+        logs = np.concatenate([np.log10(v[(v > 0) & np.isfinite(v)]) for v in losses])
         self.lo, hi = np.floor(logs.min()), np.ceil(logs.max())
         hi = max(hi, self.lo + 1)  # a flat loss still gets a decade
         # y is log10(loss) - lo, so that the x axis sits at the bottom
@@ -238,15 +253,21 @@ class LossChart(VGroup):
         if title:
             labels.add(text(title, font_size + 2, MUTED).next_to(self.axes, UP, buff=0.12))
         colors = colors or [RUN_COLORS.get(t.info.activation, TEXT) for t in trajs]
-        self.curves = [follow_curve(lambda t=t: self._curve_points(t), c, 3) for t, c in zip(trajs, colors)]
+        self.curves = [follow_curve(lambda t=t: self._curve_points(t, t.loss), c, 3) for t, c in zip(trajs, colors)]
+        # a run with a test set: its test loss too, dashed
+        self.curves += [follow_curve(lambda t=t: self._curve_points(t, t.test.loss), c, 2.5, dashed=True)
+                        for t, c in zip(trajs, colors) if t.test is not None]
         self.add(self.axes, labels)
 
-    def _curve_points(self, traj):
+    def _curve_points(self, traj, losses: np.ndarray):
         u = min(self.tracker.get_value(), len(traj) - 1)
         k = int(np.floor(u)) + 1
-        e, loss = traj.epochs[:k].astype(float), traj.loss[:k]
-        head = Playhead(traj).at(u)
-        e, loss = np.append(e, head.epoch), np.append(loss, head.loss)
+        e, loss = traj.epochs[:k].astype(float), losses[:k]
+        j = min(int(np.floor(u)), len(traj) - 2) if len(traj) > 1 else 0
+        f = min(max(u - j, 0.0), 1.0)
+        between = np.exp((1 - f) * np.log(np.maximum(losses[j], 1e-300)) +
+                         f * np.log(np.maximum(losses[min(j + 1, len(traj) - 1)], 1e-300)))
+        e, loss = np.append(e, Playhead(traj).epoch(u)), np.append(loss, between)
         y = np.clip(np.log10(np.maximum(loss, 1e-300)) - self.lo, 0, self.axes.y_range[1])
         return to_points(self.axes, np.log10(e + 1), y)
 
