@@ -477,14 +477,12 @@ class Network:
         p = predictions.astype(np.float64)
         accuracy = None
         with np.errstate(all="ignore"):  # a diverged snapshot's NaN stays NaN
-            if loss == "mse":
-                losses = ((p - y) ** 2).mean(axis=(1, 2))
-            elif loss == "bce":
+            if loss in ("mse", "bce"):  # the project's own losses (BCE on probabilities, logs clamped at -100)
+                measure = F.mse if loss == "mse" else F.binary_cross_entropy
                 t = y.astype(np.float64)
-                # as torch's BCELoss on probabilities: logs clamped at -100
-                losses = -(t * np.maximum(np.log(p), -100) + (1 - t) * np.maximum(np.log1p(-p), -100)).mean(axis=(1, 2))
-                accuracy = ((p > 0.5) == (t > 0.5)).mean(axis=(1, 2))
-            else:
+                losses = np.array([float(measure(p[k], t)) for k in range(S)])
+                accuracy = None if loss == "mse" else ((p > 0.5) == (t > 0.5)).mean(axis=(1, 2))
+            else:  # softmax outputs: F.cross_entropy takes logits, these are probabilities
                 chosen = p[:, np.arange(m), labels]
                 losses = -np.maximum(np.log(chosen), -100).mean(axis=1)
                 accuracy = (p.argmax(axis=2) == labels).mean(axis=1)

@@ -353,8 +353,7 @@ class Trajectory:
         def lerp(a):
             return a[i] + (a[j] - a[i]) * t if t else a[i].copy()
 
-        l0, l1 = self.loss[i], self.loss[j]
-        loss = float(l0 * (l1 / l0) ** t) if l0 > 0 and l1 > 0 else float(l0 + (l1 - l0) * t)
+        loss = interpolate_loss(self.loss[i], self.loss[j], t)
         flat = lerp(self.flat_params)
         params, offset = [], 0
         for a, o in zip(self.sizes[:-1], self.sizes[1:]):
@@ -434,6 +433,12 @@ class Trajectory:
                    unit_stats=arrays["unit_stats"], sizes=arrays["sizes"].tolist(), config=config,
                    partial=bool(arrays["partial"]), diverged_at=None if diverged < 0 else diverged,
                    data_x=arrays.get("data_x"), data_y=arrays.get("data_y"), test=_test_record(arrays))
+
+
+def interpolate_loss(l0: float, l1: float, t: float) -> float:
+    """A loss a fraction t of the way between two recorded ones: geometrically,
+    as losses fall by orders of magnitude (linearly where one is not positive)."""
+    return float(l0 * (l1 / l0) ** t) if l0 > 0 and l1 > 0 else float(l0 + (l1 - l0) * t)
 
 
 def _test_record(arrays: dict[str, np.ndarray]) -> TestRecord | None:

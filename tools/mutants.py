@@ -273,7 +273,7 @@ MUTANTS = [
            "if version > FORMAT_VERSION:", "if version > FORMAT_VERSION + 1:",
            "test_trajectory.py -k corrupt", "a newer file is read as if it were this version"),
     Mutant("interpolated-loss-linear", "recording", "pyneuron/trajectory.py",
-           "loss = float(l0 * (l1 / l0) ** t) if l0 > 0 and l1 > 0 else", "loss = float(l0 + (l1 - l0) * t) if 1 else",
+           "return float(l0 * (l1 / l0) ** t) if l0 > 0 and l1 > 0 else", "return float(l0 + (l1 - l0) * t) if 1 else",
            "test_trajectory.py -k interpolates", "between snapshots the loss is interpolated linearly"),
     # ---- the Python API and datasets
     Mutant("out-overlap-not-copied", "api", "pyneuron/_arrays.py",
@@ -326,7 +326,7 @@ MUTANTS = [
            "net, _keep = self._c_net(params[k])", "net, _keep = self._c_net(params[0])",
            "test_validation.py -k 'separate or training_data'", "every snapshot's test record is the untrained network's"),
     Mutant("test-accuracy-counts-everything", "api", "pyneuron/network.py",
-           "accuracy = ((p > 0.5) == (t > 0.5)).mean(axis=(1, 2))", "accuracy = (p >= 0).mean(axis=(1, 2))",
+           "else ((p > 0.5) == (t > 0.5)).mean(axis=(1, 2))", "else (p >= 0).mean(axis=(1, 2))",
            "test_validation.py -k separate", "the test accuracy is 100% whatever the network says"),
     Mutant("l1-as-l2", "training", "csrc/train.c",
            "(kind == PN_REG_L2 ? p[i] : (T)((p[i] > 0) - (p[i] < 0)))", "p[i]",

@@ -9,6 +9,7 @@ from manim import (DOWN, LEFT, UP, Animation, Axes, Circle, FadeIn, FadeOut, Lin
                    VMobject, Wait)
 
 from .. import Trajectory
+from ..trajectory import interpolate_loss
 from .runs import Playhead
 from .theme import BACKGROUND, MONO, MUTED, NEGATIVE, POSITIVE, RUN_COLORS, TEXT, superscript, text
 
@@ -264,9 +265,7 @@ class LossChart(VGroup):
         k = int(np.floor(u)) + 1
         e, loss = traj.epochs[:k].astype(float), losses[:k]
         j = min(int(np.floor(u)), len(traj) - 2) if len(traj) > 1 else 0
-        f = min(max(u - j, 0.0), 1.0)
-        between = np.exp((1 - f) * np.log(np.maximum(losses[j], 1e-300)) +
-                         f * np.log(np.maximum(losses[min(j + 1, len(traj) - 1)], 1e-300)))
+        between = interpolate_loss(losses[j], losses[min(j + 1, len(traj) - 1)], min(max(u - j, 0.0), 1.0))
         e, loss = np.append(e, Playhead(traj).epoch(u)), np.append(loss, between)
         y = np.clip(np.log10(np.maximum(loss, 1e-300)) - self.lo, 0, self.axes.y_range[1])
         return to_points(self.axes, np.log10(e + 1), y)
