@@ -190,6 +190,52 @@ pn_status pn_dense_backward(int dtype, const void *x, const void *W, const void 
     return pn_kernels_for(dtype)->dense_bwd(x, W, dy, dx, dW, db, n, in, out);
 }
 
+/* ---- input features: a few operations per sample, computed once per call
+ * (the training loop gets them ready-made, as they do not change between
+ * epochs); scalar code, for libm's sin. */
+
+#define PN_DEFINE_FEATURES(name, TYPE)                                                                  \
+    static void name(const pn_feature *f, int64_t count, const TYPE *x, int64_t inputs, TYPE *out,     \
+                     int64_t n) {                                                                       \
+        for (int64_t r = 0; r < n; r++, x += inputs, out += count)                                      \
+            for (int64_t j = 0; j < count; j++) {                                                       \
+                const TYPE a = x[f[j].a];                                                               \
+                switch (f[j].kind) {                                                                    \
+                case PN_FEATURE_INPUT: out[j] = a; break;                                               \
+                case PN_FEATURE_SQUARE: out[j] = a * a; break;                                          \
+                case PN_FEATURE_PRODUCT: out[j] = a * x[f[j].b]; break;                                 \
+                default: out[j] = (TYPE)sin((double)a); break;                                          \
+                }                                                                                       \
+            }                                                                                           \
+    }
+PN_DEFINE_FEATURES(features_f32, float)
+PN_DEFINE_FEATURES(features_f64, double)
+#undef PN_DEFINE_FEATURES
+
+pn_status pn_features(int dtype, const pn_feature *features, int64_t count, const void *x, int64_t inputs,
+                      void *out, int64_t n) {
+    int64_t nx, nout;
+    TRY(check_dtype(dtype));
+    TRY(check_matrix(dtype, n, inputs, &nx));
+    TRY(check_matrix(dtype, n, count, &nout));
+    if ((uint64_t)count > (uint64_t)PTRDIFF_MAX / sizeof(pn_feature)) return PN_ERR_OVERFLOW;
+    TRY(need_elems(features, count, _Alignof(pn_feature)));
+    for (int64_t j = 0; j < count; j++)
+        if (features[j].kind < 0 || features[j].kind >= PN_FEATURE_COUNT) return PN_ERR_OP;
+    for (int64_t j = 0; j < count; j++) {
+        const pn_feature *f = &features[j];
+        if (f->a < 0 || f->a >= inputs || (f->kind == PN_FEATURE_PRODUCT && (f->b < 0 || f->b >= inputs)))
+            return PN_ERR_ARG;
+    }
+    TRY(need(x, nx));
+    TRY(need(out, nout));
+    if (!nout) return PN_OK;
+    if (overlap(out, nout, x, nx, elem_size(dtype))) return PN_ERR_ARG;
+    if (dtype == PN_F32) features_f32(features, count, (const float *)x, inputs, (float *)out, n);
+    else features_f64(features, count, (const double *)x, inputs, (double *)out, n);
+    return PN_OK;
+}
+
 pn_status pn_loss(int loss, int dtype, const void *pred, const void *target, int64_t n,
                   double *result) {
     TRY(check_dtype(dtype));

@@ -134,6 +134,30 @@ pn_status pn_dense_backward(int dtype, const void *x, const void *W,
                             const void *dy, void *dx, void *dW, void *db,
                             int64_t n, int64_t in, int64_t out);
 
+/* ---- Input features ----------------------------------------------------- */
+
+/* TensorFlow Playground's input features: what the first layer of a network
+ * sees, computed from the raw inputs x_a and x_b (columns of x). */
+typedef enum pn_feature_kind {
+    PN_FEATURE_INPUT = 0,    /* x_a */
+    PN_FEATURE_SQUARE = 1,   /* x_a * x_a */
+    PN_FEATURE_PRODUCT = 2,  /* x_a * x_b */
+    PN_FEATURE_SIN = 3,      /* sin(x_a); float32: sin in double, rounded once */
+    PN_FEATURE_COUNT = 4
+} pn_feature_kind;
+
+typedef struct pn_feature {
+    int kind;                /* pn_feature_kind */
+    int a, b;                /* columns of x; b is read by PN_FEATURE_PRODUCT only */
+} pn_feature;
+
+/* out (n x count) = the features of x (n x inputs): out[r][f] is
+ * features[f] of row r.  features is non-NULL and aligned when count > 0;
+ * an unknown kind is PN_ERR_OP, a column outside 0..inputs-1 PN_ERR_ARG;
+ * out must not overlap x (PN_ERR_ARG). */
+pn_status pn_features(int dtype, const pn_feature *features, int64_t count, const void *x,
+                      int64_t inputs, void *out, int64_t n);
+
 /* ---- Losses ----------------------------------------------------------- */
 
 /* Mean loss over the n elements of pred / target, written to *result

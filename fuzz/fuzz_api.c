@@ -1818,6 +1818,96 @@ static void check_train(const call *c, pn_status st) {
 
 /* ---- the table ------------------------------------------------------------------ */
 
+/* ---- input features -------------------------------------------------------- */
+
+enum { FEAT_X, FEAT_OUT, FEAT_SPECS }; /* the specs last and apart: out may share only x's memory */
+
+/* count: 0..12, always backed (the call reads every spec, whatever n), or
+ * -1 or INT64_MAX, refused before any spec is read. */
+static void decode_features(reader *r, call *c) {
+    c->dtype = take_dtype(r);
+    c->n = take_count(r, 300);
+    c->in = take_count(r, 8); /* raw inputs */
+    const unsigned b = take_u8(r) % 16;
+    c->out = b < 13 ? (int64_t)b : b == 13 ? -1 : INT64_MAX; /* features */
+    const size_t es = elem_of(c->dtype);
+    declare(r, c, "x", product(c->n, c->in), es, 0, 0xD0);
+    declare(r, c, "out", product(c->n, c->out), es, ROLE_OUTPUT | ROLE_ATTACHABLE, 0xD0);
+    declare(r, c, "features", c->out, sizeof(pn_feature), 0, 0xE0);
+}
+
+/* Kinds and columns mostly valid; bytes 0xF0.. give ones out of range. */
+static void fill_features(reader *r, call *c) {
+    fill_reals(r, &c->a[FEAT_X]);
+    const array *f = &c->a[FEAT_SPECS];
+    const int outside[] = {-1, (int)c->in, INT_MAX, INT_MIN};
+    for (int64_t j = 0; f->ptr && j < (int64_t)(f->bytes / sizeof(pn_feature)); j++) {
+        pn_feature spec = {take_code(r, PN_FEATURE_COUNT), 0, 0};
+        int *column[2] = {&spec.a, &spec.b};
+        for (int k = 0; k < 2; k++) {
+            const unsigned byte = take_u8(r);
+            *column[k] = byte < 0xF0 ? (int)(byte % (unsigned)(c->in > 0 && c->in < 9 ? c->in : 1)) : outside[byte % 4];
+        }
+        memcpy(f->ptr + j * (int64_t)sizeof spec, &spec, sizeof spec);
+    }
+}
+
+static pn_status invoke_features(call *c) {
+    return pn_features(c->dtype, (const pn_feature *)c->a[FEAT_SPECS].ptr, c->out, c->a[FEAT_X].ptr, c->in,
+                       c->a[FEAT_OUT].ptr, c->n);
+}
+
+static pn_feature feature_at(const call *c, int64_t j) {
+    pn_feature spec;
+    memcpy(&spec, c->a[FEAT_SPECS].at_call + j * (int64_t)sizeof spec, sizeof spec);
+    return spec;
+}
+
+static verdict expect_features(const call *c) {
+    verdict v = {0};
+    const array *specs = &c->a[FEAT_SPECS];
+    if (!valid_dtype(c->dtype)) refuse(&v, PN_ERR_DTYPE);
+    expect_matrix(&v, c->n, c->in, elem_of(c->dtype));
+    expect_matrix(&v, c->n, c->out, elem_of(c->dtype));
+    if (c->out > (int64_t)(PTRDIFF_MAX / sizeof(pn_feature))) refuse(&v, PN_ERR_OVERFLOW);
+    if (c->out > 0 && !specs->ptr) refuse(&v, PN_ERR_NULL);
+    else if (c->out > 0 && (uintptr_t)specs->ptr % _Alignof(pn_feature)) refuse(&v, PN_ERR_ALIGN);
+    else if (c->out > 0 && backed(c->out)) {
+        for (int64_t j = 0; j < c->out; j++) {
+            const pn_feature f = feature_at(c, j);
+            if (f.kind < 0 || f.kind >= PN_FEATURE_COUNT) refuse(&v, PN_ERR_OP);
+            else if (f.a < 0 || f.a >= c->in || (f.kind == PN_FEATURE_PRODUCT && (f.b < 0 || f.b >= c->in)))
+                refuse(&v, PN_ERR_ARG);
+        }
+    }
+    expect_present(&v, &c->a[FEAT_X]);
+    expect_present(&v, &c->a[FEAT_OUT]);
+    expect_apart(&v, &c->a[FEAT_OUT], &c->a[FEAT_X], ALIAS_FORBIDDEN);
+    return v;
+}
+
+/* Each feature exactly as the header defines it: one rounding (sin in double). */
+static void check_features(const call *c, pn_status st) {
+    const array *x = &c->a[FEAT_X], *out = &c->a[FEAT_OUT];
+    const size_t es = x->elem;
+    for (int64_t r = 0; r < c->n; r++)
+        for (int64_t j = 0; j < c->out; j++) {
+            const pn_feature f = feature_at(c, j);
+            const double a = load_real(es, x->at_call, r * c->in + f.a);
+            double want;
+            switch (f.kind) {
+            case PN_FEATURE_INPUT: want = a; break;
+            case PN_FEATURE_SQUARE: want = a * a; break;
+            case PN_FEATURE_PRODUCT: want = a * load_real(es, x->at_call, r * c->in + f.b); break;
+            default: want = sin(a); break;
+            }
+            if (es == 4) want = (float)want; /* a float product rounds once to float, as this does */
+            const double got = load_real(es, out->ptr, r * c->out + j);
+            REQUIRE(same_value(got, want), "out[%lld][%lld] = %a, feature %d of %a: %a", (long long)r, (long long)j,
+                    got, f.kind, a, want);
+        }
+}
+
 static const call_spec calls[] = {
     {"pn_act_forward", decode_act_forward, fill_real_inputs, invoke_act_forward, expect_act_forward,
      check_act_forward, act_forward_agreement},
@@ -1839,6 +1929,7 @@ static const call_spec calls[] = {
     {"pn_mlp_forward", decode_mlp_forward, fill_mlp_forward, invoke_mlp_forward, expect_mlp_forward,
      check_mlp_forward, NULL},
     {"pn_train", decode_train, fill_train, invoke_train, expect_train, check_train, NULL},
+    {"pn_features", decode_features, fill_features, invoke_features, expect_features, check_features, NULL},
 };
 #define N_CALLS (sizeof calls / sizeof *calls)
 

@@ -11,9 +11,9 @@ import random
 import sys
 from pathlib import Path
 
-ARRAY_CALLS = 12             # opcodes 0..11: the calls with arrays
+ARRAY_CALLS = 13             # opcodes 0..12: the calls with arrays
 MLP_FORWARD, TRAIN = 10, 11
-SIMD_SET, MESSAGES = 12, 13  # then pn_simd_set and the message calls
+SIMD_SET, MESSAGES = 13, 14  # then pn_simd_set and the message calls
 LEVELS = (0, 1, 2)
 
 # A 2-4-1 network (tanh, identity) in the order decode_net reads it: layer

@@ -6,12 +6,12 @@ and small networks that train in C and record what they do.
 array([0.26894142, 0.5       , 0.73105858])
 """
 from ._core import set_simd_level, simd_level, simd_levels
-from . import datasets, functional
+from . import datasets, features, functional
 from .network import Layer, Network
 from .optim import SGD, Adam
 from .trajectory import TestRecord, Trajectory
 
 __version__ = "0.1.0"
 
-__all__ = ["functional", "datasets", "Network", "Layer", "SGD", "Adam", "Trajectory", "TestRecord",
+__all__ = ["functional", "datasets", "features", "Network", "Layer", "SGD", "Adam", "Trajectory", "TestRecord",
            "simd_level", "simd_levels", "set_simd_level", "__version__"]

@@ -77,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--target-column", default=None, help="with --data: the column to predict (required)")
     t.add_argument("--features", type=lambda s: [c.strip() for c in s.split(",")], default=None,
                    help="with --data: the input columns, comma-separated (default: every other column)")
+    t.add_argument("--input-features", type=lambda s: [c.strip() for c in s.split(",")], default=None,
+                   metavar="F1,F2,...",
+                   help="what the first layer reads, computed from the inputs as TensorFlow Playground's features: "
+                        "x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2) (default: the inputs themselves; "
+                        "--layers still starts with the input count)")
     t.add_argument("--n", type=int, default=None, help="number of points (default 256 for a target, 500 for a dataset)")
     t.add_argument("--x-range", type=_float_pair, default=(0.0, 1.0), help="x interval of a target (default 0,1)")
     t.add_argument("--noise", type=float, default=0.0, help="dataset noise in [0, 1] (default 0)")
@@ -162,7 +167,8 @@ def _train(args) -> int:
         y = y.astype(np.int64).ravel()
     acts = args.activation.split(",")
     net = Network(args.layers, activation=acts if len(acts) > 1 else acts[0], output_activation=output,
-                  init=args.init, seed=args.seed, dtype=np.dtype(args.dtype), alpha=args.alpha)
+                  init=args.init, seed=args.seed, dtype=np.dtype(args.dtype), alpha=args.alpha,
+                  features=args.input_features)
     if args.lr <= 0:
         raise CliError(f"--lr must be positive, got {args.lr}")
     opt = Adam(lr=args.lr) if args.optimizer == "adam" else SGD(lr=args.lr, momentum=args.momentum)

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from . import _arrays as A
+from . import features as features_module
 from . import functional as F
 from ._core import check, ffi, lib, simd_level
 from ._registry import BY_NAME
@@ -96,11 +97,18 @@ class Network:
       (normal, std sqrt(1/in)) or ``"tutorial"`` (0.1 N(0, 1), as in the
       classic from-scratch tutorials); biases start at 0.  Default: he for
       ReLU-like hidden units, xavier otherwise.  Seeded by ``seed``.
+    - ``features``: input features, as TensorFlow Playground's (see
+      :mod:`pyneuron.features`): ``Network([2, 8, 1], features=["x1", "x2",
+      "x1*x2"])`` takes x of 2 columns and feeds its first layer the three
+      features, computed in C (for training, predictions and the recorded
+      grid).  ``layers[0]`` is then the raw input count and ``sizes`` the
+      dense layers' (``[3, 8, 1]``); default: the inputs themselves.
     """
 
     def __init__(self, layers: Sequence[int], activation: str | Sequence[str] = "sigmoid",
                  output_activation: str = "identity", init: str | None = None, seed: int = 0,
-                 dtype: DTypeLike = np.float64, alpha: float | Sequence[float | None] | None = None):
+                 dtype: DTypeLike = np.float64, alpha: float | Sequence[float | None] | None = None,
+                 features: Sequence[str] | None = None):
         sizes = list(layers) if isinstance(layers, (list, tuple)) else None
         if sizes is None or len(sizes) < 2 or not all(
                 isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in sizes):
@@ -125,7 +133,10 @@ class Network:
         if init not in INITS:
             raise ValueError(f"Network: unknown init {init!r}; expected one of {', '.join(INITS)}")
 
-        self.sizes = [int(s) for s in sizes]
+        self._inputs_count = int(sizes[0])
+        self.features = None if features is None else features_module.canonical(features, self._inputs_count)
+        self._c_features = None if self.features is None else features_module._c_features(self.features)
+        self.sizes = [len(self.features) if self.features else int(sizes[0])] + [int(s) for s in sizes[1:]]
         self.activations = acts + [output_activation]
         self.alphas = [self._alpha(a, al) for a, al in zip(acts, alphas)] + [self._alpha(output_activation, None)]
         self.output_activation = output_activation
@@ -199,7 +210,8 @@ class Network:
 
     @property
     def n_inputs(self) -> int:
-        return self.sizes[0]
+        """Columns of the x this network takes (``sizes[0]`` unless it has ``features``)."""
+        return self._inputs_count
 
     @property
     def n_outputs(self) -> int:
@@ -215,9 +227,19 @@ class Network:
             raise ValueError(f"{where}: {name} contains NaN or inf")
         return np.require(a, self.dtype, ["C_CONTIGUOUS", "ALIGNED"])
 
+    def _first_layer(self, x: np.ndarray, where: str) -> np.ndarray:
+        """What the first dense layer reads for checked inputs x: x itself,
+        or its features (computed in C)."""
+        if self.features is None:
+            return x
+        out = np.empty((x.shape[0], len(self.features)), self.dtype)
+        check(lib.pn_features(A.dtype_code(x), self._c_features, len(self.features), A.buf(x), x.shape[1],
+                              A.buf(out), x.shape[0]), where)
+        return out
+
     def predict(self, x: ArrayLike) -> np.ndarray:
         """The network's output (n, outputs) for inputs x (n, inputs); forward pass in C."""
-        xs = self._inputs(x, "predict")
+        xs = self._first_layer(self._inputs(x, "predict"), "predict")
         y = np.empty((xs.shape[0], self.n_outputs), self.dtype)
         net, _keep = self._c_net()
         check(lib.pn_mlp_forward(net, A.buf(xs), A.buf(y), xs.shape[0]), "predict")
@@ -229,15 +251,18 @@ class Network:
         """e.g. ``1-2-2-1 leaky_relu(0.01)``."""
         hidden = sorted(set(f"{l.activation}" + (f"({l.alpha})" if l.alpha is not None else "")
                             for l in self.layers[:-1]))
-        return "-".join(map(str, self.sizes)) + " " + ("/".join(hidden) or "no hidden layer")
+        features = f" on {', '.join(self.features)}" if self.features else ""
+        return "-".join(map(str, self.sizes)) + " " + ("/".join(hidden) or "no hidden layer") + features
 
     def config(self) -> dict[str, Any]:
         return {"layers": self.sizes, "activations": self.activations, "alphas": self.alphas,
                 "output_activation": self.output_activation, "init": self.init, "seed": self.seed,
-                "dtype": self.dtype.name}
+                "dtype": self.dtype.name, "inputs": self.n_inputs,
+                "features": None if self.features is None else list(self.features)}
 
     def __repr__(self) -> str:
-        return f"Network({self.sizes}, activations={self.activations}, dtype={self.dtype.name})"
+        features = f", features={list(self.features)}" if self.features else ""
+        return f"Network({self.sizes}, activations={self.activations}, dtype={self.dtype.name}{features})"
 
     # ------------------------------------------------------------- training
 
@@ -398,7 +423,8 @@ class Network:
         cfg.regularization_rate = float(regularization_rate)
 
         data = ffi.new("pn_train_data *")
-        data.x, data.n, data.grid, data.grid_n = ptr(xs), n, ptr(gs), G
+        data.x, data.n = ptr(self._first_layer(xs, "fit")), n
+        data.grid, data.grid_n = ptr(self._first_layer(gs, "fit")), G
         data.y = ptr(ys) if ys is not None else ffi.NULL
         data.labels = ptr(labels, "int64_t *") if labels is not None else ffi.NULL
 
@@ -471,9 +497,10 @@ class Network:
         parameter vector: a forward pass in C per snapshot."""
         S, m = params.shape[0], x.shape[0]
         predictions = np.empty((S, m, self.n_outputs), self.dtype)
+        first = self._first_layer(x, "fit")
         for k in range(S):
             net, _keep = self._c_net(params[k])
-            check(lib.pn_mlp_forward(net, A.buf(x), A.buf(predictions[k]), m), "fit")
+            check(lib.pn_mlp_forward(net, A.buf(first), A.buf(predictions[k]), m), "fit")
         p = predictions.astype(np.float64)
         accuracy = None
         with np.errstate(all="ignore"):  # a diverged snapshot's NaN stays NaN

@@ -156,6 +156,9 @@ class RunInfo:
     - ``target``: the expression in x a 1-D run fitted, if one was given;
       ``dataset``: the name of a :mod:`pyneuron.datasets` set, if one was;
       ``description``: the data in words, for captions.
+    - ``inputs``: the raw inputs (columns of x); ``features``: the input
+      features the first layer reads (:mod:`pyneuron.features`), or None
+      when it reads the inputs themselves (``layers[0] == inputs``).
     """
 
     task: str
@@ -170,10 +173,8 @@ class RunInfo:
     target: str | None
     dataset: str | None
     description: str
-
-    @property
-    def inputs(self) -> int:
-        return self.layers[0]
+    inputs: int
+    features: tuple[str, ...] | None = None
 
     @property
     def outputs(self) -> int:
@@ -199,11 +200,17 @@ class RunInfo:
                        output_activation=str(net.get("output_activation", acts[-1])), loss=loss,
                        optimizer=str(opt["name"]), lr=float(opt["lr"]), epochs=int(config["epochs"]),
                        target=data.get("target"), dataset=data.get("dataset"),
-                       description=str(data.get("description") or _describe_data(data)))
+                       description=str(data.get("description") or _describe_data(data)),
+                       inputs=int(net.get("inputs") or layers[0]),
+                       features=None if net.get("features") is None else tuple(str(f) for f in net["features"]))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"trajectory: config does not describe a run ({type(exc).__name__}: {exc})") from None
         if len(acts) != len(layers) - 1 or len(alphas) != len(acts):
             raise ValueError(f"trajectory: config has {len(acts)} activations for {len(layers) - 1} layers")
+        if info.features is None and info.inputs != layers[0] or info.features is not None and (
+                len(info.features) != layers[0]):
+            raise ValueError(f"trajectory: config's first layer reads {layers[0]} values, but it names "
+                             f"{info.inputs} input(s) and features {info.features}")
         return info
 
 
@@ -265,7 +272,7 @@ class Trajectory:
         expected = {
             "loss": (S,), "params": (S, P), "grad_norms": (S, L), "unit_stats": (S, L, 2),
             "predictions": (S, self.grid.shape[0] if self.grid.ndim == 2 else -1, self.sizes[-1]),
-            "grid": (self.grid.shape[0], self.sizes[0]) if self.grid.ndim == 2 else (-1, self.sizes[0]),
+            "grid": (self.grid.shape[0] if self.grid.ndim == 2 else -1, self.inputs),
         }
         actual = {"loss": self.loss.shape, "params": self.flat_params.shape, "grad_norms": self.grad_norms.shape,
                   "unit_stats": self.unit_stats.shape, "predictions": self.predictions.shape,
@@ -281,13 +288,31 @@ class Trajectory:
         if (self.data_x is None) != (self.data_y is None):
             raise ValueError("trajectory: data_x and data_y come together")
         if self.data_x is not None:
-            if self.data_x.ndim != 2 or self.data_x.shape[1] != self.sizes[0]:
-                raise ValueError(f"trajectory: data_x has shape {self.data_x.shape}, expected (n, {self.sizes[0]})")
+            if self.data_x.ndim != 2 or self.data_x.shape[1] != self.inputs:
+                raise ValueError(f"trajectory: data_x has shape {self.data_x.shape}, expected (n, {self.inputs})")
             if self.data_y.shape[:1] != self.data_x.shape[:1] or self.data_y.ndim not in (1, 2):
                 raise ValueError(f"trajectory: data_y has shape {self.data_y.shape}, "
                                  f"expected ({self.data_x.shape[0]}, ...)")
         if self.test is not None:
-            self.test.check(S, self.sizes[0], self.sizes[-1])
+            self.test.check(S, self.inputs, self.sizes[-1])
+
+    @property
+    def features(self) -> tuple[str, ...] | None:
+        """The input features the network's first layer read (see
+        :mod:`pyneuron.features`), or None: it read the inputs themselves."""
+        names = self.config.get("network", {}).get("features") if isinstance(self.config, dict) else None
+        return None if names is None else tuple(str(n) for n in names)
+
+    @property
+    def inputs(self) -> int:
+        """Columns of the inputs (grid, data_x): ``sizes[0]``, or as many as
+        the config says when the run used input features."""
+        if self.features is None:
+            return self.sizes[0]
+        try:
+            return int(self.config["network"]["inputs"])
+        except (KeyError, TypeError, ValueError):
+            raise ValueError("trajectory: config lists input features but not the number of inputs") from None
 
     @property
     def info(self) -> RunInfo:

@@ -42,6 +42,8 @@ class Entry:
     arrays: list[Array]
     #: status = call(dtype, pointers in the order of ``arrays``)
     call: Callable[..., int]
+    #: runs the SIMD level's kernels (pn_features is scalar code, the same at every level)
+    dispatched: bool = True
 
 
 def _labels(count, classes):
@@ -87,6 +89,9 @@ def entries() -> list[Entry]:
     out.append(Entry("pn_cross_entropy_backward[target]",
                      [Array("logits", m), Array("target", m), Array("grad", m, True)],
                      lambda dt, z, t, g: lib.pn_cross_entropy_backward(dt, z, ffi.NULL, t, g, ROWS, COLS)))
+    specs = ffi.new("pn_feature[]", [(k, a, 1 - a) for k in range(lib.PN_FEATURE_COUNT) for a in (0, 1)])
+    out.append(Entry("pn_features", [Array("x", ROWS * 2), Array("out", ROWS * len(specs), True)],
+                     lambda dt, x, y: lib.pn_features(dt, specs, len(specs), x, 2, y, ROWS), dispatched=False))
     return out
 
 
@@ -146,9 +151,23 @@ class Buffers:
         return status, [v.copy() for a, v in zip(self.entry.arrays, views) if a.output]
 
 
+DISPATCHED = [e for e in ENTRIES if e.dispatched]
+UNDISPATCHED = [e for e in ENTRIES if not e.dispatched]
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
-@pytest.mark.parametrize("entry", ENTRIES, ids=[e.name for e in ENTRIES])
+@pytest.mark.parametrize("entry", DISPATCHED, ids=[e.name for e in DISPATCHED])
 def test_every_element_offset_gives_the_aligned_results(simd, entry, dtype):
+    check_offsets(entry, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("entry", UNDISPATCHED, ids=[e.name for e in UNDISPATCHED])
+def test_every_element_offset_of_scalar_entry_points(entry, dtype):
+    check_offsets(entry, dtype)
+
+
+def check_offsets(entry: Entry, dtype) -> None:
     bufs = Buffers(entry, dtype, np.random.default_rng(0))
     status, aligned = bufs.call([0] * len(entry.arrays))
     assert status == lib.PN_OK

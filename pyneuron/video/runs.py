@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .. import SGD, Adam, Network, Trajectory, __version__, datasets
+from .. import SGD, Adam, Network, Trajectory, __version__, datasets, features
 from .. import functional as F
 from .._core import ffi, lib
 from ..network import activation_function
@@ -92,11 +92,14 @@ def replay(traj: Trajectory, params: list[dict], x: np.ndarray) -> list[tuple[np
     """Every layer's (pre-activation, activation) for inputs x, recomputed
     from recorded parameters with pyneuron's own kernels: what the recorded
     network did inside, which the trajectory does not store.  Every
-    activation a Network accepts replays."""
+    activation a Network accepts replays, and input features (x holds the
+    raw inputs)."""
     info = traj.info
     names = (*info.activations, info.output_activation)
     alphas = (*info.alphas, traj.config["network"]["alphas"][-1])
     a, layers = np.asarray(x, np.float64), []
+    if info.features is not None:
+        a = features.expand(a, info.features)
     for p, name, alpha in zip(params, names, alphas):
         z = F.dense(a, np.asarray(p["W"], np.float64), np.asarray(p["b"], np.float64))
         a = activation_function(name, alpha)(z)
