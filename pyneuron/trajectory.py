@@ -159,6 +159,8 @@ class RunInfo:
     - ``inputs``: the raw inputs (columns of x); ``features``: the input
       features the first layer reads (:mod:`pyneuron.features`), or None
       when it reads the inputs themselves (``layers[0] == inputs``).
+    - ``regularization``: ``"l1"``, ``"l2"`` or None, at
+      ``regularization_rate``.
     """
 
     task: str
@@ -175,6 +177,8 @@ class RunInfo:
     description: str
     inputs: int
     features: tuple[str, ...] | None = None
+    regularization: str | None = None
+    regularization_rate: float = 0.0
 
     @property
     def outputs(self) -> int:
@@ -202,7 +206,9 @@ class RunInfo:
                        target=data.get("target"), dataset=data.get("dataset"),
                        description=str(data.get("description") or _describe_data(data)),
                        inputs=int(net.get("inputs") or layers[0]),
-                       features=None if net.get("features") is None else tuple(str(f) for f in net["features"]))
+                       features=None if net.get("features") is None else tuple(str(f) for f in net["features"]),
+                       regularization=(config.get("regularization") or {}).get("kind"),
+                       regularization_rate=float((config.get("regularization") or {}).get("rate") or 0.0))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"trajectory: config does not describe a run ({type(exc).__name__}: {exc})") from None
         if len(acts) != len(layers) - 1 or len(alphas) != len(acts):

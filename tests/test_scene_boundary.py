@@ -89,3 +89,38 @@ def test_renders_non_blank_frames(short_video):
 
 def test_nothing_leaves_the_frame_or_covers_a_caption(scene):
     assert scene.layout_problems == []
+
+
+@pytest.fixture(scope="module")
+def playground(tmp_path_factory):
+    """Every Playground control set away from its default."""
+    return fresh_dry_run(boundary.DecisionBoundaries, tmp_path_factory, train_seconds=1,
+                         scenarios="circle/identity,xor/tanh", more_activations="", features="x1,x2,x1^2,x2^2,x1*x2",
+                         regularization="l2", regularization_rate=0.001, train_ratio=0.6, batch_size=16, noise=0.2,
+                         layers="2,5,1", epochs=300, lr=0.05, snapshots=40)
+
+
+def test_every_playground_control_reaches_the_runs(playground):
+    for traj, data in zip(playground.trajectories, ("circle", "xor")):
+        cfg = traj.config
+        assert traj.features == ("x1", "x2", "x1^2", "x2^2", "x1*x2") and traj.sizes == [5, 5, 1]
+        assert cfg["regularization"] == {"kind": "l2", "rate": 0.001, "on": "weights", "in_recorded_loss": False}
+        assert cfg["test"] == {"n": 120, "split": "train_ratio", "train_ratio": 0.6} and len(traj.data_x) == 180
+        assert cfg["batch_size"] == 16 and cfg["optimizer"]["lr"] == 0.05 and cfg["data"]["dataset"] == data
+        x, _ = boundary.samples(boundary.settings() | {"noise": 0.2}, data)
+        assert {tuple(p) for p in traj.data_x} | {tuple(p) for p in traj.test.x} == {tuple(p) for p in x}
+    # linear units on x1^2 and x2^2 separate the circle: the squares are what makes it possible
+    assert playground.trajectories[0].test.accuracy[-1] > 0.9
+    assert playground.layout_problems == []
+
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("PYNEURON_FEATURES", "x1,cos(x2)", "features must be a list of distinct features of x1 and x2"),
+    ("PYNEURON_SCENARIOS", "circle/tanh,plane/tanh", "scenarios mixes classification and regression data"),
+    ("PYNEURON_TRAIN_RATIO", "0", "train_ratio must be a number in (0, 1]"),
+    ("PYNEURON_REGULARIZATION", "l3", "regularization must be one of none, l1, l2"),
+])
+def test_bad_playground_settings_are_errors(monkeypatch, variable, value, message):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        boundary.settings()

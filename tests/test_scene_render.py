@@ -137,3 +137,48 @@ def test_a_run_with_a_test_split_lays_out_cleanly_and_says_how_it_did(tmp_path):
     scene = shown(video.BoundaryVideo, [run], tmp_path)
     assert scene.layout_problems == []
     assert len(scene.panels[0].chart.curves) == 2  # training loss, and the test loss dashed
+
+
+def regression_run(dataset="multi_gauss", **fit):
+    x, y = datasets.REGRESSION_2D[dataset](n=150)
+    return pyneuron.Network([2, 8, 1], activation="tanh").fit(
+        x, y, epochs=300, snapshots=30, grid=datasets.plane_grid(24), source=dataset, **fit)
+
+
+def test_a_2d_regression_is_a_map_of_its_predicted_value(tmp_path):
+    """plane and multi_gauss render as the predicted value over the plane
+    (blue above 0, orange below), the data coloured by its targets."""
+    runs = [regression_run(), regression_run("plane", train_ratio=0.5)]
+    assert video.scene_for(runs) == "boundary"
+    scene = shown(video.BoundaryVideo, runs, tmp_path)
+    assert scene.layout_problems == []
+    for panel in scene.panels:
+        traj = panel.traj
+        res = int(np.sqrt(traj.grid.shape[0]))
+        shown_field = panel.map.field()  # at the end of the video: the final snapshot, upsampled
+        want = traj.predictions[-1][:, 0].reshape(res, res)
+        np.testing.assert_allclose(shown_field[[0, 0, -1, -1], [0, -1, 0, -1]], want[[0, 0, -1, -1], [0, -1, 0, -1]],
+                                   atol=0.02)
+    # not recorded on the plane: no map to draw, the dynamics instead
+    x, y = datasets.plane(n=50)
+    off_plane = pyneuron.Network([2, 3, 1]).fit(x, y, epochs=5, snapshots=3)
+    assert video.scene_for([off_plane]) == "gradients"
+    with pytest.raises(video.RunsError, match="mix classifiers and regressions"):
+        video.check_together([runs[0], boundary_run("tanh")], "boundary")
+
+
+def test_input_features_are_the_first_column_of_maps(tmp_path):
+    """The playground view of a run with input features: a map per feature
+    (the feature over the plane, scaled), labelled with its formula."""
+    x, y = datasets.circle(n=100)
+    names = ["x1^2", "x2^2", "x1*x2", "sin(x1)"]
+    run = pyneuron.Network([2, 4, 1], activation="tanh", output_activation="sigmoid", features=names).fit(
+        x, y, loss="bce", epochs=200, snapshots=20, grid=datasets.plane_grid(24), source="circle")
+    first = video.unit_values(run, run.at(run.epochs[-1]).params, run.grid)[0]
+    g = run.grid
+    want = np.stack([g[:, 0] ** 2, g[:, 1] ** 2, g[:, 0] * g[:, 1], np.sin(g[:, 0])], axis=1)
+    np.testing.assert_allclose(first, want / np.abs(want).max(axis=0), rtol=1e-12, atol=1e-15)
+    tracker = __import__("manim").ValueTracker(0.0)
+    playground = video.PlaygroundDiagram(run, tracker)
+    assert [t.text for t in playground.input_labels] == ["x₁²", "x₂²", "x₁x₂", "sinx₁"]
+    assert shown(video.BoundaryVideo, [run], tmp_path).layout_problems == []

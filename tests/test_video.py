@@ -126,7 +126,7 @@ def test_a_test_split_is_drawn_outlined_and_captioned_from_the_record():
     points, labels, outlined = _train_and_test_points(run)
     np.testing.assert_array_equal(points[outlined], run.test.x)
     np.testing.assert_array_equal(points[~outlined], run.data_x)
-    np.testing.assert_array_equal(labels[outlined], run.test.y.ravel())
+    np.testing.assert_array_equal(labels[outlined], 2 * run.test.y.ravel() - 1)  # classes drawn as -1 and +1
     assert test_caption([run], ["tanh"]) == (f"On the outlined test points, never trained on: tanh "
                                              f"{run.test.accuracy[-1]:.0%} (loss {run.test.loss[-1]:.3f}).")
 

@@ -1,7 +1,7 @@
 """Panels: one recorded run drawn for a task, following a playhead --
 a 1-D fit (prediction over the target, network diagram, readout), a
-decision-boundary heatmap of a 2-D classifier, the playground's per-unit
-maps, per-layer gradient bars and the on/off state of every unit."""
+decision-boundary heatmap of a 2-D classifier (or the value map of a 2-D
+regression), the playground's per-unit maps (input features included), per-layer gradient bars and the on/off state of every unit."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +9,7 @@ from manim import (DOWN, RIGHT, UP, LEFT, Axes, DashedVMobject, Dot, Group, Imag
                    ValueTracker, VGroup, config)
 from PIL.Image import Resampling
 
-from .. import Trajectory
+from .. import Trajectory, features
 from .. import functional as F
 from .._expr import compile_expression
 from ..datasets import EXTENT, plane_grid
@@ -19,7 +19,7 @@ from .theme import (BACKGROUND, FIELD_MID, FORMULAS, MUTED, NEGATIVE, POSITIVE, 
 from .widgets import (GlyphReadout, LossChart, NetworkDiagram, clip_to_axes, follow_curve, polyline, to_points,
                       weight_scale)
 
-__all__ = ["FitPanel", "Heatmap", "BoundaryPanel", "PlaygroundDiagram", "GradientBars", "UnitGrid", "FitPlot",
+__all__ = ["FitPanel", "Heatmap", "BoundaryPanel", "output_map", "PlaygroundDiagram", "GradientBars", "UnitGrid", "FitPlot",
            "prediction_field", "probability_to_unit", "field_colors", "unit_values", "units_off", "LOGITS", "DEAD"]
 
 DEAD = "#3a3f4b"  # a unit that is off for every input and gets no gradient
@@ -120,10 +120,11 @@ def rgb(color: str) -> np.ndarray:
     return np.array([int(color[k:k + 2], 16) for k in (1, 3, 5)], float)
 
 
-def field_colors(values: np.ndarray) -> np.ndarray:
+def field_colors(values: np.ndarray, strength: float = 0.85) -> np.ndarray:
     """Values in [-1, 1] -> RGB as the playground colours them: orange at -1,
-    blue at +1, through a dark grey at 0 (the decision boundary)."""
-    v = np.clip(values, -1, 1)[..., None] * 0.85  # never full strength: the data must stand out
+    blue at +1, through a dark grey at 0 (the decision boundary).  Fields
+    stay below full ``strength``: the data, at full strength, must stand out."""
+    v = np.clip(values, -1, 1)[..., None] * strength
     mid = rgb(FIELD_MID)
     return mid + np.maximum(v, 0) * (rgb(POSITIVE) - mid) + np.maximum(-v, 0) * (rgb(NEGATIVE) - mid)
 
@@ -139,9 +140,10 @@ def upsampling(resolution: int, pixels: int) -> np.ndarray:
     return m
 
 
-def dot_layer(x: np.ndarray, labels: np.ndarray, pixels: int, radius: float, outlined: np.ndarray | None = None):
+def dot_layer(x: np.ndarray, values: np.ndarray, pixels: int, radius: float, outlined: np.ndarray | None = None):
     """The data, drawn into the heatmap rather than as hundreds of mobjects:
-    discs in their class colour with a light rim, anti-aliased; the
+    discs in the colour of their value in [-1, 1] (a class: -1 or +1; a
+    regression target: itself) at full strength, with a light rim, anti-aliased; the
     ``outlined`` ones (test points) with a dark rim, as TensorFlow
     Playground draws its test data.  Returned sparse, as (flat pixel
     indices, alpha, alpha * colour) of the covered pixels."""
@@ -149,13 +151,17 @@ def dot_layer(x: np.ndarray, labels: np.ndarray, pixels: int, radius: float, out
     alpha, color = np.zeros((pixels, pixels, 1)), np.zeros((pixels, pixels, 3))
     centres = (x * [1, -1] + EXTENT) / (2 * EXTENT) * pixels  # (column, row) in pixels
     reach = int(np.ceil(radius)) + 1
-    for (cx, cy), label, dark in zip(centres, labels, outlined):
+    fills = field_colors(np.asarray(values, float), strength=1.0)
+    for (cx, cy), fill_rgb, dark in zip(centres, fills, outlined):
         c0, r0 = int(cx) - reach, int(cy) - reach
-        rows, cols = np.mgrid[max(r0, 0):min(r0 + 2 * reach + 1, pixels), max(c0, 0):min(c0 + 2 * reach + 1, pixels)]
+        (top, bottom), (left, right) = ((max(v, 0), min(v + 2 * reach + 1, pixels)) for v in (r0, c0))
+        if top >= bottom or left >= right:  # a point off the square (noisy data spreads past it)
+            continue
+        rows, cols = np.mgrid[top:bottom, left:right]
         d = np.hypot(cols + 0.5 - cx, rows + 0.5 - cy)
         cover = np.clip(radius + 0.5 - d, 0, 1)[..., None]
         rim = rgb(BACKGROUND if dark else TEXT)
-        fill = np.where((d < radius - (1.6 if dark else 1.0))[..., None], rgb(POSITIVE if label > 0.5 else NEGATIVE), rim)
+        fill = np.where((d < radius - (1.6 if dark else 1.0))[..., None], fill_rgb, rim)
         alpha[rows, cols] = np.maximum(alpha[rows, cols], cover)
         color[rows, cols] = np.where(cover > 0, fill, color[rows, cols])
     covered = np.flatnonzero(alpha[..., 0] > 0)
@@ -167,7 +173,8 @@ class Heatmap(ImageMobject):
     """A field over the square [-6, 6]^2, drawn in place every frame in which
     ``key()`` changes: ``field_of()`` is a (resolution, resolution) array of
     values in ``domain``, upsampled smoothly to pixels and coloured by
-    ``field_colors(to_unit(value))``; the data, if given, on top.  One image
+    ``field_colors(to_unit(value))``; the data, if given, on top: (x,
+    values in [-1, 1][, outlined]), see :func:`dot_layer`.  One image
     pixel per screen pixel at the render's quality: manim then only has to
     copy it."""
 
@@ -227,8 +234,10 @@ LOGITS = (-16.0, 16.0)  # past these the colour no longer changes
 def unit_values(traj: Trajectory, params: list[dict], grid: np.ndarray) -> list[np.ndarray]:
     """Each layer's activations over the grid, (G, units), scaled to [-1, 1]
     for colouring: sigmoid-type outputs from (0, 1), unbounded ones by their
-    largest magnitude on the grid."""
-    layers = [grid / EXTENT]
+    largest magnitude on the grid.  The input column is the run's input
+    features, if it had any, else x1, x2 themselves."""
+    inputs = grid if traj.features is None else features.expand(grid, traj.features)
+    layers = [inputs / np.maximum(np.abs(inputs).max(axis=0), 1e-12)]
     for (_, a), name in zip(replay(traj, params, grid), (*traj.info.activations, traj.info.output_activation)):
         if name == "sigmoid":
             layers.append(2 * a - 1)
@@ -240,9 +249,14 @@ def unit_values(traj: Trajectory, params: list[dict], grid: np.ndarray) -> list[
 
 
 def _train_and_test_points(traj: Trajectory):
-    """(x, labels, outlined) of a run's training data and, outlined, its test set."""
+    """(x, values in [-1, 1], outlined) of a run's training data and,
+    outlined, its test set: classes as -1 and +1, regression targets as
+    they are (clipped)."""
+    regression = traj.info.task == "regression"
+
     def labels_of(y, n):
-        return np.asarray(y, float).reshape(n, -1)[:, 0]
+        y = np.asarray(y, float).reshape(n, -1)[:, 0]
+        return np.clip(y, -1, 1) if regression else np.where(y > 0.5, 1.0, -1.0)
     x, labels = traj.data_x, labels_of(traj.data_y, len(traj.data_x))
     if traj.test is None or traj.test.x.shape[1] != 2:
         return x, labels, np.zeros(len(x), bool)
@@ -251,20 +265,33 @@ def _train_and_test_points(traj: Trajectory):
             np.concatenate([np.zeros(len(x), bool), np.ones(len(tx), bool)]))
 
 
+def output_map(traj: Trajectory, state, key, side: float, data) -> Heatmap:
+    """The network's output over the plane at ``state()``: a classifier's
+    decision boundary (the probability of the blue class, upsampled as
+    logits), or a regression's predicted value."""
+    res = int(round(np.sqrt(traj.grid.shape[0])))
+    if traj.info.task == "regression":
+        return Heatmap(lambda: state().predictions[:, 0].reshape(res, res), key, res, side, data=data)
+    return Heatmap(lambda: prediction_field(state(), res), key, res, side, data=data, to_unit=probability_to_unit,
+                   domain=LOGITS)
+
+
 class BoundaryPanel(Group):
     """One run: its title, the heatmap with the data, an epoch/loss readout and
-    a loss chart, following the snapshot index ``tracker``."""
+    a loss chart, following the snapshot index ``tracker``.  A classifier's
+    map is its decision boundary (the probability of the blue class); a
+    regression's, its predicted value (blue above 0, orange below, full
+    colour at +-1, as the playground's)."""
 
     def __init__(self, traj, title: str, subtitle: str, data, color: str, tracker: ValueTracker, side: float = 3.5):
-        """``data``: (x, labels) to draw on the map; None: the run's own training data."""
+        """``data``: (x, values in [-1, 1][, outlined]) to draw on the map;
+        None: the run's own training data and test set."""
         super().__init__()
         self.traj, self.tracker, self.head = traj, tracker, Playhead(traj)
-        res = int(round(np.sqrt(traj.grid.shape[0])))
         if data is None and traj.data_x is not None:
             data = _train_and_test_points(traj)
         self.header = VGroup(text(title, 24, color), text(subtitle, 16, MUTED))
-        self.map = Heatmap(lambda: prediction_field(self.state(), res), tracker.get_value, res, side, data=data,
-                           to_unit=probability_to_unit, domain=LOGITS)
+        self.map = output_map(traj, self.state, tracker.get_value, side, data)
         self.border = Square(side, stroke_color=MUTED, stroke_width=1.5).move_to(self.map)
         # by centre, not by edge: descenders would shift one header against another
         self.header[0].set_y(self.map.get_top()[1] + 0.68)
@@ -290,11 +317,13 @@ class PlaygroundDiagram(Group):
     its activation over the plane, edges coloured and sized by the weights,
     and the output's map, with the data, large on the right."""
 
-    def __init__(self, traj, data, tracker: ValueTracker, unit_side: float = 0.78):
+    def __init__(self, traj, tracker: ValueTracker, unit_side: float = 0.78):
+        """The output's map shows the run's training data and, outlined, its test set."""
         super().__init__()
         self.traj, self.tracker, self.head = traj, tracker, Playhead(traj)
         res = int(round(np.sqrt(traj.grid.shape[0])))
         self.grid = plane_grid(res)
+        unit_side = min(unit_side, 3.3 / max(traj.sizes))  # a tall column (7 features, 8 units) still fits
         self.diagram = NetworkDiagram(traj.sizes, width=7.6, height=4.0, w_max=weight_scale(traj),
                                       node=lambda: Square(unit_side, stroke_color=MUTED, stroke_width=1.5))
         self.diagram.move_to(LEFT * 2.3 + DOWN * 0.1)
@@ -302,18 +331,21 @@ class PlaygroundDiagram(Group):
         maps = [Heatmap(lambda l=l, j=j: self.values(l)[:, j].reshape(res, res), tracker.get_value, res,
                         unit_side - 0.04)
                 .move_to(node) for l, layer in enumerate(self.diagram.neurons) for j, node in enumerate(layer)]
-        self.output = Heatmap(lambda: prediction_field(self.head.at(tracker.get_value()), res), tracker.get_value,
-                              res, 3.4, data=data, to_unit=probability_to_unit, domain=LOGITS)
+        self.output = output_map(traj, lambda: self.head.at(tracker.get_value()), tracker.get_value, 3.4,
+                                 _train_and_test_points(traj))
         self.output.move_to(RIGHT * 4.6 + DOWN * 0.1)
         info = traj.info
-        titles = ["inputs x₁, x₂"] + [f"layer {l + 1}: {label(a, al)}" for l, (a, al) in
+        names = info.features or ("x1", "x2")
+        self.input_labels = VGroup(*[text(features.label(name), 15, TEXT).next_to(node, LEFT, buff=0.12)
+                                     for name, node in zip(names, self.diagram.neurons[0])])
+        titles = ["features" if info.features else "inputs"] + [f"layer {l + 1}: {label(a, al)}" for l, (a, al) in
                                       enumerate(zip(info.activations, info.alphas))] + [
             f"output: {label(info.output_activation)}"]
         self.titles = VGroup(*[text(t, 15, MUTED).next_to(layer[0], UP, buff=0.2).set_y(2.45)
                                for t, layer in zip(titles, self.diagram.neurons)])
         self.diagram.add_updater(lambda d: d.set_weights(self.head.at(tracker.get_value()).params))
         self.add(self.diagram, *maps, self.output, Square(3.4, stroke_color=MUTED, stroke_width=1.5)
-                 .move_to(self.output), self.titles)
+                 .move_to(self.output), self.titles, self.input_labels)
 
     def values(self, layer: int) -> np.ndarray:
         """Every layer's scaled activations at the playhead, computed once a frame."""

@@ -112,9 +112,9 @@ def count_between(lo: int, hi: int) -> Rule:
 
 def _parse(raw: str, default: Any) -> Any:
     """An environment variable's text as the default's type (lists comma-separated)."""
-    if isinstance(default, list):
+    if isinstance(default, list):  # an empty variable is the empty list
         kind = type(default[0]) if default else str
-        return [_parse(part.strip(), kind()) for part in raw.split(",")]
+        return [_parse(part.strip(), kind()) for part in raw.split(",")] if raw.strip() else []
     if isinstance(default, bool):
         if raw.lower() not in ("1", "true", "yes", "0", "false", "no"):
             raise ValueError("expected true or false")

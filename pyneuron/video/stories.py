@@ -17,6 +17,8 @@ from manim import DOWN, LEFT, RIGHT, UP, Create, DashedVMobject, Dot, FadeIn, Fa
 
 from .. import Trajectory
 from .._expr import compile_expression
+from ..features import label as feature_label
+from ..trajectory import RunInfo
 from ..datasets import EXTENT
 from .panels import BoundaryPanel, FitPanel, GradientBars
 from .runs import Playhead, RunsError, epoch_and_loss, runs_from_environment
@@ -24,7 +26,8 @@ from .theme import MUTED, NEGATIVE, POSITIVE, TARGET, TEXT, label, run_colors, s
 from .widgets import Caption, GlyphReadout, LossChart, VideoScene, polyline, title_card, weight_scale
 
 __all__ = ["FitVideo", "BoundaryVideo", "DynamicsVideo", "SCENES", "scene_for", "check_together", "run_label",
-           "pretty_target", "final_caption", "saturation_caption", "kink_inputs", "family_caption", "dead_caption", "share"]
+           "pretty_target", "final_caption", "saturation_caption", "kink_inputs", "family_caption", "dead_caption", "share",
+           "boundary_loss_caption", "colour_caption", "test_caption", "on_plane_grid", "boundary_length", "lowest_test_loss", "loss_text"]
 
 
 # ------------------------------------------------------------ facts of runs
@@ -166,14 +169,16 @@ def check_together(trajs: list[Trajectory], task: str) -> None:
             raise RunsError("the runs recorded their predictions on different x grids; a fit video compares "
                             "runs over one grid (train them on the same x range)")
     elif task == "boundary":
-        bad = [k for k, i in enumerate(infos) if i.task != "binary" or i.inputs != 2]
+        bad = [k for k, i in enumerate(infos) if i.task not in ("binary", "regression") or i.inputs != 2
+               or i.outputs != 1]
         if bad:
             i = infos[bad[0]]
             raise RunsError(f"run {bad[0] + 1} is a {i.inputs}-input {i.task} run; the boundary scene shows "
-                            "2-input binary classifiers (loss bce)")
+                            "2-input binary classifiers (loss bce) or 2-input, 1-output regressions")
+        if len({i.task for i in infos}) > 1:
+            raise RunsError("the runs mix classifiers and regressions; a boundary video shows runs of one task")
         for k, t in enumerate(trajs):
-            res = int(round(np.sqrt(t.grid.shape[0])))
-            if res * res != t.grid.shape[0] or res < 2 or not np.allclose(np.abs(t.grid).max(), EXTENT):
+            if not on_plane_grid(t):
                 raise RunsError(f"run {k + 1} recorded its predictions on {t.grid.shape[0]} points, not on a "
                                 "square grid over the plane: train it with grid=pyneuron.datasets.plane_grid()")
         if len({t.grid.shape for t in trajs}) > 1:
@@ -346,7 +351,7 @@ def setting_caption(trajs: list[Trajectory]) -> str:
     """What the runs share and what differs, read from their metadata."""
     if len(trajs) == 1:
         i = trajs[0].info
-        return f"{i.optimizer.capitalize()} at lr {i.lr:g} on {i.loss.upper()}, {i.epochs:,} epochs."
+        return f"{i.optimizer.capitalize()} at lr {i.lr:g} on {i.loss.upper()}, {i.epochs:,} epochs{extras(i)}."
     infos = [t.info for t in trajs]
     cfgs = [t.config.get("network", {}) for t in trajs]
     same_net = len({i.layers for i in infos}) == 1
@@ -354,8 +359,11 @@ def setting_caption(trajs: list[Trajectory]) -> str:
     same_start = len({(c.get("init"), c.get("seed")) for c in cfgs}) == 1 and same_net
     same_training = len({(i.optimizer, i.lr, i.loss, i.epochs) for i in infos}) == 1
     same_activation = len({(i.activations, i.alphas) for i in infos}) == 1
+    same_features = len({i.features for i in infos}) == 1
+    same_penalty = len({(i.regularization, i.regularization_rate) for i in infos}) == 1
     differs = [what for what, same in (("the hidden activation", same_activation), ("the network", same_net),
-                                       ("the data", same_data),
+                                       ("the input features", same_features),
+                                       ("the regularisation", same_penalty), ("the data", same_data),
                                        ("the starting weights", same_start), ("the training", same_training))
                if not same]
     if differs == ["the hidden activation"]:
@@ -386,6 +394,16 @@ def ratio(r: float) -> str:
     if r == 0:
         return "0"
     return f"{r:.2g}" if 0.01 <= abs(r) < 1000 else sci(r)
+
+
+def extras(info: RunInfo) -> str:
+    """', on features x₁², x₂², L2 penalty at rate 0.003': what a run adds to plain training."""
+    parts = []
+    if info.features:
+        parts.append("on features " + ", ".join(feature_label(f) for f in info.features))
+    if info.regularization:
+        parts.append(f"{info.regularization.upper()} penalty at rate {info.regularization_rate:g}")
+    return "".join(", " + p for p in parts)
 
 
 def progress_caption(trajs: list[Trajectory], labels: list[str], epoch: float) -> str:
@@ -420,7 +438,9 @@ class BoundaryVideo(_RunsVideo):
         gap = side + (1.2 if n <= 3 else 0.5)
         slots = [RIGHT * ((k - (n - 1) / 2) * gap) + UP * (0.7 if n == 1 else 1.05) for k in range(n)]
         layers = {"-".join(map(str, t.info.layers)) for t in trajs}
-        net = f"a {layers.pop()} classifier" if len(layers) == 1 else "classifiers"
+        regression = trajs[0].info.task == "regression"
+        kind = "regression net" if regression else "classifier"
+        net = f"a {layers.pop()} {kind}" if len(layers) == 1 else f"{kind}s"
         title_card(self, self.title or ("  vs  ".join(labels) if n > 1 else f"{labels[0]} units"),
                    f"{net} on {data_phrase(trajs[0])}, as in TensorFlow Playground")
         caption = Caption(self)
@@ -428,7 +448,7 @@ class BoundaryVideo(_RunsVideo):
                   for t, lab, col, slot in zip(trajs, labels, colors, slots)]
         self.panels = panels
         self.play(*[FadeIn(p) for p in panels], run_time=1.2)
-        caption.say("Colour: the prediction everywhere in the plane, blue for one class, orange for the other.")
+        caption.say(colour_caption(regression))
         self.wait(2.0)
         caption.say(setting_caption(trajs))
         lead = _leader(trajs)
@@ -439,23 +459,33 @@ class BoundaryVideo(_RunsVideo):
         tracker.set_value(len(lead.traj) - 1)
         caption.say(boundary_loss_caption(trajs, labels))
         self.wait(3.0)
-        accuracy = [boundary_accuracy(t) for t in trajs]
+        accuracy = [None if regression else boundary_accuracy(t) for t in trajs]
         if all(a is not None for a in accuracy):
             caption.say("Training accuracy: " + ",  ".join(f"{lab} {a:.0%}" for lab, a in zip(labels, accuracy)) + ".")
             self.wait(3.0)
-        if all(t.test is not None and t.test.accuracy is not None for t in trajs):
+        if all(t.test is not None for t in trajs):
             caption.say(test_caption(trajs, labels))
             self.wait(3.0)
 
 
+def colour_caption(regression: bool) -> str:
+    """What the colours of a map over the plane mean."""
+    if regression:
+        return "Colour: the predicted value over the plane, blue above 0, orange below; dots: the data."
+    return "Colour: the prediction everywhere in the plane, blue for one class, orange for the other."
+
+
 def boundary_loss_caption(trajs: list[Trajectory], labels: list[str]) -> str:
-    """The final losses against a constant guess's (ln 2 for balanced classes)."""
+    """The final losses against a constant guess's: ln 2 for balanced
+    classes; for a regression, the mean's (the targets' variance)."""
     finals = [t.loss[-1] for t in trajs]
     if len(trajs) >= 3:
         best, worst = int(np.argmin(finals)), int(np.argmax(finals))
         losses = f"{loss_text(finals[best])} ({labels[best]}) to {loss_text(finals[worst])} ({labels[worst]})"
     else:
         losses = ",  ".join(f"{lab} {loss_text(f)}" for f, lab in zip(finals, labels))
+    if trajs[0].info.task == "regression" and trajs[0].data_y is not None:
+        return f"Final losses {losses};  always guessing the mean: {loss_text(float(np.var(trajs[0].data_y)))}."
     return f"Final losses {losses};  a 50 % guess: ln 2 ≈ 0.693."
 
 
@@ -466,8 +496,25 @@ def loss_text(loss: float) -> str:
 
 def test_caption(trajs: list[Trajectory], labels: list[str]) -> str:
     """How the runs did on their held-out (outlined) points, as recorded."""
-    parts = ",  ".join(f"{lab} {t.test.accuracy[-1]:.0%} (loss {loss_text(t.test.loss[-1])})" for t, lab in zip(trajs, labels))
+    parts = ",  ".join(f"{lab} loss {loss_text(t.test.loss[-1])}" if t.test.accuracy is None else
+                       f"{lab} {t.test.accuracy[-1]:.0%} (loss {loss_text(t.test.loss[-1])})" for t, lab in zip(trajs, labels))
     return f"On the outlined test points, never trained on: {parts}."
+
+
+def boundary_length(traj: Trajectory, index: int = -1) -> int:
+    """How long snapshot ``index``'s decision boundary is, in grid steps:
+    the neighbouring grid points (across and down) predicted as different
+    classes.  A boundary that winds around single points is long."""
+    res = int(round(np.sqrt(traj.grid.shape[0])))
+    blue = traj.predictions[index][:, 0].reshape(res, res) > 0.5
+    return int((blue[1:] != blue[:-1]).sum() + (blue[:, 1:] != blue[:, :-1]).sum())
+
+
+def lowest_test_loss(traj: Trajectory) -> tuple[int, float, float]:
+    """(epoch, test loss) where the recorded test loss was lowest, and the
+    final test loss: a final loss well above the lowest is overfitting."""
+    k = int(np.nanargmin(traj.test.loss))
+    return int(traj.epochs[k]), float(traj.test.loss[k]), float(traj.test.loss[-1])
 
 
 def boundary_accuracy(traj: Trajectory) -> float | None:
@@ -558,14 +605,25 @@ def gradient_ratio_caption(trajs: list[Trajectory], labels: list[str], snapshot:
 SCENES = {"fit": FitVideo, "boundary": BoundaryVideo, "gradients": DynamicsVideo}
 
 
+def on_plane_grid(traj: Trajectory) -> bool:
+    """Did the run record its predictions on a square grid over the plane
+    (datasets.plane_grid), as the boundary scene draws them?"""
+    res = int(round(np.sqrt(traj.grid.shape[0])))
+    return res * res == traj.grid.shape[0] and res >= 2 and bool(np.allclose(np.abs(traj.grid).max(), EXTENT))
+
+
 def scene_for(trajs: list[Trajectory]) -> str:
     """The scene a task calls for: 'fit' for 1-input regression, 'boundary'
-    for 2-input binary classification, else 'gradients' (any run)."""
+    for 2-input binary classification and 2-input regression recorded on
+    the plane, else 'gradients' (any run)."""
     infos = [t.info for t in trajs]
     if all(i.task == "regression" and i.inputs == 1 and i.outputs == 1 for i in infos):
         return "fit"
     if all(i.task == "binary" and i.inputs == 2 for i in infos):
         return "boundary"
+    if all(i.task == "regression" and i.inputs == 2 and i.outputs == 1 and on_plane_grid(t)
+           for i, t in zip(infos, trajs)):
+        return "boundary"  # the predicted value as a map over the plane
     tasks = dict.fromkeys(f"{i.inputs}-input {i.task}" for i in infos)  # in the runs' order
     if len(tasks) > 1:
         raise RunsError("the runs are of different tasks (" + ", ".join(tasks) +
