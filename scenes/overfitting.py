@@ -81,10 +81,10 @@ class Overfitting(VideoScene):
         penalty = f"{cfg['regularization'].upper()} at rate {cfg['regularization_rate']:g}"
         layers = "-".join(map(str, cfg["layers"]))
         n_train, n_test = len(plain.data_x), len(plain.test.x)
-        weights = plain.flat_params.shape[1]
+        parameters = plain.flat_params.shape[1]
 
         tracker, head = ValueTracker(0.0), Playhead(plain)  # both runs record the same epochs
-        title_card(self, "Overfitting, and what L2 does about it",
+        title_card(self, f"Overfitting, and what {cfg['regularization'].upper()} does about it",
                    f"a {layers} {cfg['activation']} net on {n_train} noisy points, as in TensorFlow Playground")
         caption = Caption(self)
         panels = [BoundaryPanel(t, name, f"{cfg['data']} data, {cfg['noise']:g} noise", None, color, tracker)
@@ -95,7 +95,7 @@ class Overfitting(VideoScene):
         self.play(*[FadeIn(p) for p in panels], run_time=1.2)
         caption.say(f"{n_train} points to train on (filled), {n_test} held out to test (outlined).")
         self.wait(2.5)
-        caption.say(f"{weights:,} weights for {n_train} points: enough to learn every point by heart.")
+        caption.say(f"{parameters:,} parameters for {n_train} points: enough to learn every point by heart.")
         self.wait(2.5)
 
         best_epoch, best_test, final_test = lowest_test_loss(plain)
@@ -133,9 +133,9 @@ class Overfitting(VideoScene):
         self.chart = chart
         self.play(*[FadeOut(p) for p in panels], caption.fade_out(), FadeIn(chart), *[FadeIn(c) for c in chart.curves],
                   FadeIn(key), run_time=1.2)
-        gap = penalised.test.loss[-1] - penalised.loss[-1], plain.test.loss[-1] - plain.loss[-1]
-        caption.say(f"The gap between test and training loss: {loss_text(gap[1])} without the penalty, "
-                    f"{loss_text(gap[0])} with it.")
+        plain_gap, penalised_gap = (t.test.loss[-1] - t.loss[-1] for t in (plain, penalised))
+        caption.say(f"The gap between test and training loss: {loss_text(plain_gap)} without the penalty, "
+                    f"{loss_text(penalised_gap)} with it.")
         self.wait(4.0)
 
 
