@@ -9,7 +9,6 @@ import pytest
 import pyneuron
 from pyneuron import Trajectory, datasets, features
 from pyneuron._core import ffi, lib
-from pyneuron.video.runs import replay
 
 PLAYGROUND_REFERENCE = {
     "x1": lambda x: x[:, 0], "x2": lambda x: x[:, 1], "x1^2": lambda x: x[:, 0] ** 2,
@@ -103,10 +102,7 @@ def test_the_trajectory_records_the_features(tmp_path):
     assert run.info.features == ("x1", "x1*x2") and run.info.inputs == 2
     run.save(tmp_path / "r.npz")
     back = Trajectory.load(tmp_path / "r.npz")
-    assert back.features == run.features
-    # what the videos replay goes through the same features
-    out = replay(back, back.at(back.epochs[-1]).params, back.grid)[-1][1]
-    np.testing.assert_allclose(out, back.predictions[-1], rtol=1e-13, atol=1e-15)
+    assert back.features == run.features and back.info == run.info
 
 
 def test_a_plain_trajectory_has_no_features():

@@ -135,3 +135,14 @@ def test_tiny_losses_read_in_scientific_notation():
     from pyneuron.video.stories import loss_text
 
     assert loss_text(0.1584) == "0.158" and loss_text(1.1e-5) == "1.1·10⁻⁵" and loss_text(0.0) == "0.000"
+
+
+def test_a_run_with_input_features_replays_through_them(tmp_path):
+    """What the videos replay of a recorded network goes through its input
+    features, as the C loop did."""
+    x, y = datasets.gauss(n=80, seed=2)
+    net = pyneuron.Network([2, 4, 1], activation="relu", output_activation="sigmoid", features=["x1", "x1*x2"])
+    net.fit(x, y, loss="bce", epochs=50, snapshots=6, grid=datasets.plane_grid(8)).save(tmp_path / "r.npz")
+    run = pyneuron.Trajectory.load(tmp_path / "r.npz")
+    out = R.replay(run, run.at(run.epochs[-1]).params, run.grid)[-1][1]
+    np.testing.assert_allclose(out, run.predictions[-1], rtol=1e-13, atol=1e-15)

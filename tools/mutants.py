@@ -405,7 +405,7 @@ MUTANTS = [
            "test_features.py -k c_layer", "an unknown feature code is computed as sin instead of refused"),
     Mutant("replay-ignores-the-features", "features", "pyneuron/video/runs.py",
            "        a = features.expand(a, info.features)", "        pass",
-           "test_features.py -k records", "videos of a run with features replay its raw inputs through the first layer"),
+           "test_video.py -k input_features", "videos of a run with features replay its raw inputs through the first layer"),
     Mutant("test-set-without-features", "features", "pyneuron/network.py",
            'first = self._first_layer(x, "fit")', 'first = features_module.expand(x[:, ::-1], self.features, x.dtype) '
            'if self.features else x',
