@@ -213,7 +213,7 @@ typedef enum pn_optimizer {
 
 typedef enum pn_regularization {
     PN_REG_NONE = 0,
-    PN_REG_L1 = 1,       /* grad W += rate * sign(W), as TensorFlow Playground's L1 */
+    PN_REG_L1 = 1,       /* after each step W -= lr * rate * sign(W), stopping at 0, as Playground's L1 */
     PN_REG_L2 = 2        /* grad W += rate * W: torch's weight_decay on the weights only */
 } pn_regularization;
 
@@ -227,7 +227,7 @@ typedef struct pn_train_config {
     double weight_decay;      /* Adam */
     int64_t batch_size;       /* >= 1; n or more is full batch */
     int shuffle;              /* reshuffle the samples every epoch */
-    int regularization;       /* pn_regularization, on every layer's W (never b), before each step */
+    int regularization;       /* pn_regularization, on every layer's W (never b): L2 before each step, L1 after it */
     double regularization_rate; /* >= 0, finite */
 } pn_train_config;
 

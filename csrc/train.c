@@ -440,35 +440,50 @@ static void shuffle(int64_t *order, int64_t n, uint64_t *rng) {
     }
 }
 
-/* The penalty's gradient, added to every layer's W gradient (biases are
- * not penalised, as in TensorFlow Playground).  The recorded loss and
- * gradient norms stay those of the data: the penalty enters only the step. */
-#define PN_DEFINE_REGULARIZE(T, name)                                                                   \
-    static void name(const pn_mlp *net, int kind, double rate, T *grad) {                               \
-        const T *p = (const T *)net->params;                                                            \
+/* The penalties on every layer's W (biases are not penalised, as in
+ * TensorFlow Playground).  L2 adds rate * W to the gradient before the step
+ * (torch's weight_decay).  L1 follows the step, as Playground applies it:
+ * W -= lr * rate * sign(W), and a weight that this crosses over 0 stops at
+ * 0 -- so that L1 leaves weights at exactly 0, the sparsity it is shown for.
+ * The recorded loss and gradient norms stay those of the data. */
+#define PN_DEFINE_PENALTY(T, name)                                                                      \
+    static void name(const pn_mlp *net, const pn_train_config *c, T *grad) {                            \
+        T *p = (T *)net->params;                                                                        \
+        const T rate = (T)c->regularization_rate, shrink = (T)(c->lr * c->regularization_rate);         \
         int64_t at = 0;                                                                                 \
         for (int l = 0; l < net->n_layers; l++) {                                                       \
             const int64_t weights = net->sizes[l] * net->sizes[l + 1];                                  \
-            for (int64_t i = at; i < at + weights; i++)                                                 \
-                grad[i] += (T)rate * (kind == PN_REG_L2 ? p[i] : (T)((p[i] > 0) - (p[i] < 0)));         \
+            for (int64_t i = at; i < at + weights; i++) {                                               \
+                if (grad) {                                                                             \
+                    grad[i] += rate * p[i];                                                             \
+                } else {                                                                                \
+                    const T moved = p[i] - shrink * (T)((p[i] > 0) - (p[i] < 0));                       \
+                    p[i] = moved * p[i] < 0 ? (T)0 : moved;                                             \
+                }                                                                                       \
+            }                                                                                           \
             at += weights + net->sizes[l + 1];                                                          \
         }                                                                                               \
     }
-PN_DEFINE_REGULARIZE(float, regularize_f32)
-PN_DEFINE_REGULARIZE(double, regularize_f64)
+PN_DEFINE_PENALTY(float, penalty_f32)
+PN_DEFINE_PENALTY(double, penalty_f64)
+
+/* L2 (grad given) into the gradient, or L1 (grad NULL) onto the weights. */
+static void penalise(const pn_mlp *net, const pn_train_config *c, void *grad) {
+    if (net->dtype == PN_F64) penalty_f64(net, c, (double *)grad);
+    else penalty_f32(net, c, (float *)grad);
+}
 
 static void optimizer_step(const pn_mlp *net, const pn_dtype_kernels *k, const pn_train_config *c,
                            pn_train_state *s, workspace *w) {
     const int64_t P = param_count(net);
     s->step++;
-    if (c->regularization != PN_REG_NONE && c->regularization_rate != 0.0) {
-        if (net->dtype == PN_F64) regularize_f64(net, c->regularization, c->regularization_rate, w->grad);
-        else regularize_f32(net, c->regularization, c->regularization_rate, w->grad);
-    }
+    const int penalty = c->regularization_rate != 0.0 ? c->regularization : PN_REG_NONE;
+    if (penalty == PN_REG_L2) penalise(net, c, w->grad);
     if (c->optimizer == PN_OPT_ADAM)
         k->adam(net->params, w->grad, s->opt_a, s->opt_b, P, c, s->step);
     else
         k->sgd(net->params, w->grad, s->opt_a, P, c, s->step == 1);
+    if (penalty == PN_REG_L1) penalise(net, c, NULL);
     w->fresh = 0; /* the parameters moved */
 }
 

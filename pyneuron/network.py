@@ -325,12 +325,14 @@ class Network:
           accuracy at every snapshot.
 
         - ``regularization``: ``"l1"`` or ``"l2"``, at ``regularization_rate``,
-          as TensorFlow Playground applies them: before every step, every
-          layer's weight gradient (not the biases') gets ``rate * sign(W)``
-          (L1) or ``rate * W`` (L2; with SGD or Adam, the same as torch's
-          ``weight_decay`` on a parameter group of the weights).  The
-          recorded loss, gradient norms and test loss are the data's, without
-          the penalty (``config["regularization"]`` says so).
+          on every layer's weights (not the biases).  L2: before every step
+          the weight gradient gets ``rate * W`` (with SGD or Adam, the same
+          as torch's ``weight_decay`` on a parameter group of the weights).
+          L1, as TensorFlow Playground applies it: after every step
+          ``W -= lr * rate * sign(W)``, a weight that this carries across 0
+          stopping at exactly 0.  The recorded loss, gradient norms and test
+          loss are the data's, without the penalty
+          (``config["regularization"]`` says so).
 
         The trajectory also keeps the training data (``data_x``, ``data_y``).
 

@@ -144,8 +144,9 @@ class AdamRef:
 def train(ref: ReferenceMLP, opt, x, y, epochs, batch_size, shuffle_data, seed, record_at, regularization=None):
     """Train; return {epoch: (loss on all data, flat params, full-data grads,
     the network's outputs on x)} at record_at.  ``regularization``: ("l1" or
-    "l2", rate), Playground's penalty on the weights, added to their
-    gradients before each step (the recorded loss and grads are the data's)."""
+    "l2", rate), Playground's penalty on the weights: L2 added to their
+    gradients before each step; L1 after it, W -= lr rate sign(W), a weight
+    that crosses 0 stopping there (the recorded loss and grads are the data's)."""
     n = len(x)
     order, state = list(range(n)), seed
     out = {}
@@ -168,9 +169,13 @@ def train(ref: ReferenceMLP, opt, x, y, epochs, batch_size, shuffle_data, seed, 
             batches = [idx[s:s + batch_size] for s in range(0, n, batch_size)]
         for rows in batches:
             _, grads = ref.loss_and_grads(x[rows], y[rows])
-            if regularization is not None:
-                kind, rate = regularization
-                grads = [(dW + rate * (W if kind == "l2" else np.sign(W)), db) for (dW, db), W in zip(grads, ref.W)]
+            kind, rate = regularization or (None, 0.0)
+            if kind == "l2":
+                grads = [(dW + rate * W, db) for (dW, db), W in zip(grads, ref.W)]
             params = [p for W, b in zip(ref.W, ref.b) for p in (W, b)]
             opt.step(params, [g for dW, db in grads for g in (dW, db)])
+            if kind == "l1":
+                for W in ref.W:
+                    moved = W - opt.lr * rate * np.sign(W)
+                    W[...] = np.where(moved * W < 0, 0.0, moved)
     return out

@@ -69,9 +69,10 @@ def test_regularization_matches_numpy_reference(simd, kind, opt, batch_size, lay
     net = pyneuron.Network(layers, activation="tanh", seed=3)
     ref = reference_for(net, "mse")
     make_ours, make_ref = OPTIMIZERS[opt]
-    # L1's sign(W) is discontinuous at 0: a weight that L1 pins there jitters
-    # across it, and rounding differences of 1 ulp then grow; at this rate no
-    # weight reaches 0 within 200 epochs, so the runs agree to rounding.
+    # L1 stops a weight at 0: where a weight's step lands within rounding of
+    # 0, one run may stop it there and the other not, and the difference then
+    # grows; at this rate no weight reaches 0 within 200 epochs, so the runs
+    # agree to rounding (test_l1_leaves_weights_at_exactly_zero: what it does there).
     rate = 0.05 if kind == "l2" else 0.01
     traj = net.fit(x, y, optimizer=make_ours(), epochs=200, batch_size=batch_size, seed=11, snapshots=20,
                    regularization=kind, regularization_rate=rate)
@@ -79,6 +80,25 @@ def test_regularization_matches_numpy_reference(simd, kind, opt, batch_size, lay
                      regularization=(kind, rate))
     assert_follows_reference(traj, expected)
     assert traj.config["regularization"] == {"kind": kind, "rate": rate, "on": "weights", "in_recorded_loss": False}
+
+
+@pytest.mark.parametrize("opt", ["sgd", "adam"])
+def test_l1_leaves_weights_at_exactly_zero(simd, opt):
+    """Playground's L1: after each step W -= lr rate sign(W), and a weight
+    that crosses 0 stops there.  The weights the data does not need end at
+    exactly 0 -- sparsity -- which L2, and a sign(W) added to the gradient,
+    never give (they jitter around 0)."""
+    x, y = datasets.exp_decay(n=64)
+    make = {"sgd": lambda: pyneuron.SGD(lr=0.1), "adam": lambda: pyneuron.Adam(lr=0.01)}[opt]
+    runs = {kind: pyneuron.Network([1, 12, 12, 1], activation="tanh", seed=2).fit(
+        x, y, optimizer=make(), epochs=1500, snapshots=30, regularization=kind, regularization_rate=0.01)
+        for kind in ("l1", "l2")}
+    weights = lambda t, k: np.concatenate([p["W"][k].ravel() for p in t.params])  # noqa: E731
+    zeros = weights(runs["l1"], -1) == 0.0
+    assert zeros.mean() > 0.15 and not (weights(runs["l2"], -1) == 0.0).any()  # SGD: 98% of them, Adam: 23%
+    assert runs["l1"].loss[-1] < 0.1 * runs["l1"].loss[0]  # it still fits
+    biases = np.concatenate([p["b"][-1] for p in runs["l1"].params])
+    assert not (biases == 0.0).any()  # biases are not penalised
 
 
 def test_l2_shrinks_the_weights_and_spares_the_biases():
