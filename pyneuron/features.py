@@ -97,10 +97,14 @@ def expand(x: ArrayLike, names: Sequence[str], dtype=None) -> np.ndarray:
         raise ValueError(f"features.expand: x must be (n, inputs), got shape {a.shape}")
     names = canonical(names, a.shape[1])
     a = np.require(a, a.dtype if dtype is None else np.dtype(dtype), ["C_CONTIGUOUS", "ALIGNED"])
-    out = np.empty((a.shape[0], len(names)), a.dtype)
-    specs = _c_features(names)
-    check(lib.pn_features(A.dtype_code(a), specs, len(names), A.buf(a), a.shape[1], A.buf(out), a.shape[0]),
-          "features.expand")
+    return _computed(a, _c_features(names), len(names), "features.expand")
+
+
+def _computed(x: np.ndarray, specs, count: int, where: str) -> np.ndarray:
+    """The C call: the ``count`` features ``specs`` (a pn_feature array) of
+    the C-contiguous rows of x, an (n, count) array of x's dtype."""
+    out = np.empty((x.shape[0], count), x.dtype)
+    check(lib.pn_features(A.dtype_code(x), specs, count, A.buf(x), x.shape[1], A.buf(out), x.shape[0]), where)
     return out
 
 

@@ -232,10 +232,7 @@ class Network:
         or its features (computed in C)."""
         if self.features is None:
             return x
-        out = np.empty((x.shape[0], len(self.features)), self.dtype)
-        check(lib.pn_features(A.dtype_code(x), self._c_features, len(self.features), A.buf(x), x.shape[1],
-                              A.buf(out), x.shape[0]), where)
-        return out
+        return features_module._computed(x, self._c_features, len(self.features), where)
 
     def predict(self, x: ArrayLike) -> np.ndarray:
         """The network's output (n, outputs) for inputs x (n, inputs); forward pass in C."""
