@@ -36,7 +36,7 @@ _ACCURACY = (
 # ---------------------------------------------------------------- activations
 
 _DTYPE_CODES = {A.F32: lib.PN_F32, A.F64: lib.PN_F64}
-_ndarray, _empty_like, _from_buffer = np.ndarray, np.empty_like, A.ffi.from_buffer
+_ndarray, _empty, _empty_like, _from_buffer, _NULL = np.ndarray, np.empty, np.empty_like, A.ffi.from_buffer, A.ffi.NULL
 
 
 def _forward(code: int, alpha: float, x, out, where: str) -> np.ndarray:
@@ -348,6 +348,21 @@ def dense(x: ArrayLike, W: ArrayLike, b: ArrayLike | None = None, *, out: np.nda
     >>> F.dense(np.array([[1.0, 2.0]]), np.array([[1.0], [3.0]]), np.array([0.5]))
     array([[7.5]])
     """
+    if out is None and type(x) is _ndarray and type(W) is _ndarray and (b is None or type(b) is _ndarray):
+        # The fast path, for batches of one dtype: on a 256 x 16 layer the
+        # general path's checks cost as much as the product.  C checks the
+        # alignment; whatever it or cffi refuses takes the general path.
+        code = _DTYPE_CODES.get(x.dtype)
+        if (code is not None and W.dtype is x.dtype and x.ndim == 2 and W.ndim == 2 and x.shape[1] == W.shape[0]
+                and (b is None or (b.dtype is x.dtype and b.shape == W.shape[1:]))):
+            try:
+                y = _empty((x.shape[0], W.shape[1]), x.dtype)
+                if not lib.pn_dense_forward(code, _from_buffer(x), _from_buffer(W),
+                                            _NULL if b is None else _from_buffer(b), _from_buffer(y),
+                                            x.shape[0], W.shape[0], W.shape[1]):
+                    return y
+            except ValueError:  # not C-contiguous
+                pass
     xa, Wa = _dense_operands(x, W, "dense")
     given = [xa, Wa] if b is None else [xa, Wa, A.as_float(b, "dense", "b")]
     xa, Wa, *bias = A.common("dense", *given)
@@ -366,6 +381,18 @@ def dense_backward(x: ArrayLike, W: ArrayLike, grad: ArrayLike) -> tuple[np.ndar
 
     dx = grad @ W.T, dW = x.T @ grad, db = grad summed over the batch.
     """
+    if type(x) is _ndarray and type(W) is _ndarray and type(grad) is _ndarray:  # the fast path, as in dense
+        code = _DTYPE_CODES.get(x.dtype)
+        if (code is not None and W.dtype is x.dtype and grad.dtype is x.dtype and x.ndim == 2 and W.ndim == 2
+                and x.shape[1] == W.shape[0] and grad.shape == (x.shape[0], W.shape[1])):
+            try:
+                dx, dW, db = _empty_like(x), _empty_like(W), _empty(W.shape[1], x.dtype)
+                if not lib.pn_dense_backward(code, _from_buffer(x), _from_buffer(W), _from_buffer(grad),
+                                             _from_buffer(dx), _from_buffer(dW), _from_buffer(db),
+                                             x.shape[0], W.shape[0], W.shape[1]):
+                    return dx, dW, db
+            except ValueError:
+                pass
     xa, Wa = _dense_operands(x, W, "dense_backward")
     g = A.as_float(grad, "dense_backward", "grad")
     xa, Wa, g = A.common("dense_backward", xa, Wa, g)
