@@ -35,7 +35,9 @@ class SGD:
     The same rule as ``torch.optim.SGD(params, lr, momentum, nesterov=...)``
     (dampening 0, no weight decay): ``buf = momentum * buf + g`` (``buf = g``
     on the first step), then ``g = g + momentum * buf`` (Nesterov) or
-    ``g = buf``.
+    ``g = buf``.  A buffer entry below 64 times the dtype's smallest normal
+    number is set to 0, so that it never decays into the slow subnormal
+    range (a step below ``2**-120 * lr`` in float32 is lost).
     """
 
     lr: float
@@ -61,6 +63,10 @@ class Adam:
     ``m += (1 - b1) (g - m)``, ``v = b2 v + (1 - b2) g^2``, and
     ``p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)``, with
     ``g += weight_decay * p`` first (L2 penalty, as in PyTorch's Adam).
+    An ``m`` or ``v`` entry below 64 times the dtype's smallest normal number
+    is set to 0, so that a dead unit's moments never decay into the slow
+    subnormal range (at the defaults that moves a parameter by less than
+    ``2**-90 * lr`` per step in float32).
     """
 
     lr: float = 0.001

@@ -413,3 +413,55 @@ def test_float32_networks_regularize_as_float64_ones(simd, kind):
         x.astype(np.float32), y.astype(np.float32), optimizer=pyneuron.SGD(lr=0.1), epochs=60)
     np.testing.assert_allclose(runs[0].flat_params[-1], runs[1].flat_params[-1], rtol=1e-4, atol=1e-5)
     assert np.abs(runs[0].flat_params[-1] - plain.flat_params[-1]).max() > 1e-3  # the penalty did act
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("optimizer", ["adam", "sgd-momentum"])
+def test_moments_of_a_dead_unit_go_to_zero_not_subnormal(simd, dtype, optimizer):
+    """A dead ReLU unit's gradient is exactly 0, so its optimizer moments
+    decay geometrically; they become 0 before they turn subnormal (on x86
+    every operation on a subnormal takes a microcode assist:
+    csrc/kernels/optim.inc), while the live parameters train on."""
+    from pyneuron._core import ffi, lib
+
+    def buf(a, ctype="void *"):
+        return ffi.cast(ctype, ffi.from_buffer(a))
+
+    tiny = np.finfo(dtype).tiny
+    # 1-3-1 ReLU net; hidden unit 0 has w = 1, b = -10: dead on x in [0, 1]
+    params = np.array([1.0, 0.5, -0.7, -10.0, 0.1, 0.2, 0.3, -0.4, 0.6, 0.0], dtype)
+    dead = [0, 3, 6]  # its input weight, its bias, its output weight
+    sizes, acts = ffi.new("int64_t[]", [1, 3, 1]), ffi.new("int[]", [lib.PN_ACT_RELU, lib.PN_ACT_IDENTITY])
+    alphas = ffi.new("double[]", [0.0, 0.0])
+    net = ffi.new("pn_mlp *", {"dtype": lib.PN_F32 if dtype == np.float32 else lib.PN_F64, "n_layers": 2,
+                               "sizes": sizes, "acts": acts, "alphas": alphas, "params": buf(params)})
+    x = np.linspace(0, 1, 16, dtype=dtype).reshape(-1, 1)
+    y = np.exp(-5 * x)
+    # the dead unit's moments start just above the smallest normal number:
+    # one step of decay would make them subnormal
+    opt_a, opt_b = np.zeros(10, dtype), np.zeros(10, dtype)
+    opt_a[dead] = opt_b[dead] = 1.0005 * tiny
+    settings = ({"optimizer": lib.PN_OPT_ADAM, "lr": 0.01} if optimizer == "adam"
+                else {"optimizer": lib.PN_OPT_SGD, "lr": 0.05, "momentum": 0.9})
+    cfg = ffi.new("pn_train_config *", {"loss": lib.PN_TRAIN_MSE, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
+                                         "batch_size": 16, **settings})
+    data = ffi.new("pn_train_data *", {"x": buf(x), "y": buf(y), "n": 16})
+    order = np.arange(16, dtype=np.int64)
+    # step 1: SGD's buffer carries over (on step 0 it would be set to the gradient)
+    state = ffi.new("pn_train_state *", {"step": 1, "opt_a": buf(opt_a), "opt_b": buf(opt_b),
+                                          "order": buf(order, "int64_t *")})
+    rec_epochs, loss = np.zeros(1, np.int64), np.zeros(1)
+    rec_params, norms, stats = np.zeros((1, 10), dtype), np.zeros((1, 2)), np.zeros((1, 2, 2))
+    rec = ffi.new("pn_recording *", {"count": 1, "epochs": buf(rec_epochs, "int64_t *"),
+                                      "loss": buf(loss, "double *"), "params": buf(rec_params),
+                                      "grad_norms": buf(norms, "double *"), "unit_stats": buf(stats, "double *")})
+    before = params.copy()
+    assert lib.pn_train(net, cfg, data, state, rec, 3) == lib.PN_OK
+    assert stats[0, 0, 0] == pytest.approx(1 / 3), "hidden unit 0 is dead"
+    moments = opt_a if optimizer == "sgd-momentum" else np.concatenate([opt_a, opt_b])
+    subnormal = (moments != 0) & (np.abs(moments) < tiny)
+    assert not subnormal.any(), f"subnormal moments: {moments[subnormal]}"
+    np.testing.assert_array_equal(opt_a[dead], 0)
+    np.testing.assert_array_equal(params[dead], before[dead])
+    live = [i for i in range(10) if i not in dead]
+    assert (params[live] != before[live]).all() and (opt_a[live] != 0).all()
