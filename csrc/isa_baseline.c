@@ -2,6 +2,10 @@
 #include "simd/isa_scalar.h"
 #define GEMM_MR 4
 #define GEMM_NV 4
+/* The lanes pass's register tiles (kernels/lanes.inc), as AVX2's: x86-64
+ * has 16 scalar float registers too. */
+#define LANES_UNITS 2
+#define LANES_INPUTS 2
 #define PN_FMA_FUSED 0 /* v_fma is a*b + c, rounded twice */
 #define PN_LEVEL PN_SIMD_BASELINE
 #define PN_TABLE pn_kernels_baseline

@@ -133,6 +133,23 @@ def test_the_path_follows_the_widths():
     assert pyneuron.Network([1, 2, 1]).fit(x, y, epochs=2).config["path"] == "lanes"
 
 
+@pytest.mark.parametrize("opt", ["sgd", "adam"])
+def test_lanes_tiles_and_their_remainders_match_reference(simd, opt):
+    """Widths 3, 7, 6, 2: the lanes pass's register tiles (kernels/lanes.inc:
+    4 or 2 units by 4 vectors, 4 or 2 inputs by 4 units, per level) and
+    every remainder they leave, against the numpy reference."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, (70, 3))
+    y = np.stack([np.sin(2 * x[:, 0]) * x[:, 1], np.cos(x.sum(1))], axis=1)
+    net = pyneuron.Network([3, 7, 6, 2], activation="tanh", seed=3)
+    assert net.path == "lanes"
+    ref = reference_for(net, "mse")
+    make_ours, make_ref = OPTIMIZERS[opt]
+    traj = net.fit(x, y, optimizer=make_ours(), epochs=60, seed=7, snapshots=10)
+    expected = train(ref, make_ref(), x, y, 60, len(x), True, 7, set(traj.epochs.tolist()))
+    assert_follows_reference(traj, expected)
+
+
 #: Wide layers run the layer-by-layer path: the same reference checks there,
 #: on sample counts that leave a partial vector (101, 103: no multiple of 2,
 #: 4, 8 or 16 lanes), minibatches of 48 and 32 ending in one too.
