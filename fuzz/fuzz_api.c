@@ -1525,7 +1525,7 @@ static void decode_train(reader *r, call *c) {
     c->rec.count = take_training_count(r, 6);
     unsigned b = take_u8(r);
     c->rec.next = b < 0xF0 ? (backed(c->rec.count) ? (int64_t)b % (c->rec.count + 1) : 0)
-                           : (b & 1 ? -1 : c->rec.count + 1);
+                           : (b & 1 ? -1 : add_saturating(c->rec.count, 1));
     b = take_u8(r);
     c->epochs = b < 0xF8 ? (int64_t)(b % 7) : -(int64_t)(b & 3) - 1;
     c->n = c->data.n;
