@@ -113,6 +113,11 @@ extern const pn_kernel_table pn_kernels_avx512;
 /* The kernels of the SIMD level in use for a dtype (dispatch.c). */
 const pn_dtype_kernels *pn_kernels_for(int dtype);
 
+/* Count the levels in mask (a pn_simd_served mask of another thread, whose
+ * work this thread's call asked for: pn_train_jobs) as serving this
+ * thread's calls (dispatch.c). */
+void pn_simd_count_served(int mask);
+
 /* The table of the SIMD level in use (dispatch.c). */
 const pn_kernel_table *pn_active_kernels(void);
 

@@ -91,8 +91,9 @@ int pn_simd_get(void);
  * before other threads use pyneuron. */
 pn_status pn_simd_disable(int mask);
 /* Bit mask of the levels whose kernel tables served this thread's calls
- * since the last reset (bit k = level k); `reset` != 0 clears it after
- * reading.  Tests use it to prove that a level's own kernels ran. */
+ * since the last reset (bit k = level k; a pn_train_jobs call's helper
+ * threads count as its caller's); `reset` != 0 clears it after reading.
+ * Tests use it to prove that a level's own kernels ran. */
 int pn_simd_served(int reset);
 /* Human-readable text for a status code. */
 const char *pn_status_message(int status);
@@ -300,6 +301,34 @@ int pn_mlp_path(const pn_mlp *net);
  * PN_ERR_OVERFLOW). */
 pn_status pn_train(const pn_mlp *net, const pn_train_config *config, const pn_train_data *data,
                    pn_train_state *state, pn_recording *rec, int64_t epochs);
+
+/* One training run of pn_train_jobs: pn_train's arguments, and on return
+ * its status.  Jobs may share what pn_train only reads (the network's
+ * sizes, acts and alphas, the config, the data) but nothing it writes: each
+ * job has its own parameters, state buffers and recording. */
+typedef struct pn_train_job {
+    const pn_mlp *net;
+    const pn_train_config *config;
+    const pn_train_data *data;
+    pn_train_state *state;
+    pn_recording *rec;
+    int64_t epochs;
+    pn_status status;         /* out: what pn_train returned for this job */
+} pn_train_job;
+
+/* The most threads pn_train_jobs runs on. */
+enum { PN_MAX_THREADS = 256 };
+
+/* Run jobs[0 .. count), each exactly as pn_train would run it alone, on
+ * `threads` threads (1 .. PN_MAX_THREADS) started for the call, which take
+ * the jobs in order from a shared counter: every job's result is
+ * independent of the thread count and of the other jobs.  Returns PN_OK
+ * once every job has run (each job's own outcome in its status); jobs NULL
+ * with count > 0 is PN_ERR_NULL, misaligned PN_ERR_ALIGN, a negative count
+ * PN_ERR_SIZE and threads out of range PN_ERR_ARG, and then no job runs.
+ * Fewer threads run if the system refuses to start more (none: the jobs run
+ * on the calling thread). */
+pn_status pn_train_jobs(pn_train_job *jobs, int64_t count, int threads);
 
 #ifdef __cplusplus
 }

@@ -10,8 +10,10 @@ from . import datasets, features, functional
 from .network import Layer, Network
 from .optim import SGD, Adam
 from .trajectory import TestRecord, Trajectory
+from .sweeps import SweepResult, sweep
 
 __version__ = "0.1.0"
 
 __all__ = ["functional", "datasets", "features", "Network", "Layer", "SGD", "Adam", "Trajectory", "TestRecord",
+           "sweep", "SweepResult",
            "simd_level", "simd_levels", "set_simd_level", "__version__"]

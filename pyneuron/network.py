@@ -16,7 +16,7 @@ import math
 import signal
 import time
 import warnings
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
@@ -287,6 +287,63 @@ class Network:
             raise ValueError("fit: bce targets must lie in [0, 1]")
         return np.require(t, self.dtype, ["C_CONTIGUOUS", "ALIGNED"]), None
 
+    def _training_setup(self, x, y, loss, optimizer, epochs, batch_size, seed, snapshots, schedule, grid, source,
+                        validation, train_ratio, regularization, regularization_rate) -> _Setup:
+        """fit's arguments checked and converted (see fit): what a training
+        call of fit or pyneuron.sweep needs."""
+        if loss not in _LOSSES:
+            raise ValueError(f"fit: unknown loss {loss!r}; expected one of {', '.join(_LOSSES)}")
+        need = {"bce": "sigmoid", "cross_entropy": "softmax"}.get(loss)
+        if need and self.output_activation != need:
+            raise ValueError(f"fit: loss {loss!r} needs output_activation={need!r}, "
+                             f"this network has {self.output_activation!r}")
+        optimizer = Adam(lr=0.01) if optimizer is None else optimizer
+        if not isinstance(optimizer, (SGD, Adam)):
+            raise TypeError(f"fit: optimizer must be pyneuron.SGD or pyneuron.Adam, got {type(optimizer).__name__}")
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+            raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+            raise ValueError(f"fit: seed must be a non-negative integer, got {seed!r}")
+        data_info = _data_source(source, self.n_inputs)
+        xs = self._inputs(x, "fit")
+        n = xs.shape[0]
+        if n == 0:
+            raise ValueError("fit: x has no rows")
+        ys, labels = self._targets(y, loss, n)
+        if regularization not in (None, "l1", "l2"):
+            raise ValueError(f"fit: regularization must be None, 'l1' or 'l2', got {regularization!r}")
+        if isinstance(regularization_rate, bool) or not isinstance(regularization_rate, (int, float, np.floating)) \
+                or not (math.isfinite(regularization_rate) and regularization_rate >= 0):
+            raise ValueError(f"fit: regularization_rate must be a finite number >= 0, got {regularization_rate!r}")
+        if regularization is None and regularization_rate:
+            raise ValueError("fit: regularization_rate needs regularization='l1' or 'l2'")
+        if validation is not None and train_ratio is not None:
+            raise ValueError("fit: give validation=(x, y) or train_ratio, not both")
+        if train_ratio is not None:
+            xs, ys, labels, test_set = _split(xs, ys, labels, train_ratio, int(seed))
+            n = xs.shape[0]
+        elif validation is not None:
+            if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+                raise ValueError("fit: validation must be a pair (x_test, y_test)")
+            tx = self._inputs(validation[0], "fit", "validation x")
+            if tx.shape[0] == 0:
+                raise ValueError("fit: the validation set has no rows")
+            try:
+                ty, tl = self._targets(validation[1], loss, tx.shape[0])
+            except ValueError as exc:
+                raise ValueError(f"fit: validation targets: {str(exc).removeprefix('fit: ')}") from None
+            test_set = (tx, ty, tl)
+        else:
+            test_set = None
+        if batch_size is None:
+            batch_size = n
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"fit: batch_size must be a positive integer or None, got {batch_size!r}")
+        gs = xs if grid is None else self._inputs(grid, "fit", "grid")
+
+        epochs_rec = schedule_epochs(schedule, int(epochs), snapshots)
+        return _Setup(xs, ys, labels, gs, optimizer, int(batch_size), test_set, data_info, epochs_rec)
+
     def fit(self, x: ArrayLike, y: ArrayLike, loss: str = "mse", optimizer: SGD | Adam | None = None,
             epochs: int = 10_000, batch_size: int | None = None, shuffle: bool = True, seed: int = 0,
             snapshots: int = 300, schedule: str | ArrayLike = "log", grid: ArrayLike | None = None,
@@ -339,99 +396,13 @@ class Network:
         loss becomes NaN or inf, training stops there with a warning and the
         trajectory records ``diverged_at``.
         """
-        if loss not in _LOSSES:
-            raise ValueError(f"fit: unknown loss {loss!r}; expected one of {', '.join(_LOSSES)}")
-        need = {"bce": "sigmoid", "cross_entropy": "softmax"}.get(loss)
-        if need and self.output_activation != need:
-            raise ValueError(f"fit: loss {loss!r} needs output_activation={need!r}, "
-                             f"this network has {self.output_activation!r}")
-        optimizer = Adam(lr=0.01) if optimizer is None else optimizer
-        if not isinstance(optimizer, (SGD, Adam)):
-            raise TypeError(f"fit: optimizer must be pyneuron.SGD or pyneuron.Adam, got {type(optimizer).__name__}")
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-            raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
-        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-            raise ValueError(f"fit: seed must be a non-negative integer, got {seed!r}")
-        data_info = _data_source(source, self.n_inputs)
-        xs = self._inputs(x, "fit")
+        setup = self._training_setup(x, y, loss, optimizer, epochs, batch_size, seed, snapshots, schedule, grid,
+                                     source, validation, train_ratio, regularization, regularization_rate)
+        xs, ys, labels, gs, optimizer, batch_size, test_set, data_info, epochs_rec = setup
         n = xs.shape[0]
-        if n == 0:
-            raise ValueError("fit: x has no rows")
-        ys, labels = self._targets(y, loss, n)
-        if regularization not in (None, "l1", "l2"):
-            raise ValueError(f"fit: regularization must be None, 'l1' or 'l2', got {regularization!r}")
-        if isinstance(regularization_rate, bool) or not isinstance(regularization_rate, (int, float, np.floating)) \
-                or not (math.isfinite(regularization_rate) and regularization_rate >= 0):
-            raise ValueError(f"fit: regularization_rate must be a finite number >= 0, got {regularization_rate!r}")
-        if regularization is None and regularization_rate:
-            raise ValueError("fit: regularization_rate needs regularization='l1' or 'l2'")
-        if validation is not None and train_ratio is not None:
-            raise ValueError("fit: give validation=(x, y) or train_ratio, not both")
-        if train_ratio is not None:
-            xs, ys, labels, test_set = _split(xs, ys, labels, train_ratio, int(seed))
-            n = xs.shape[0]
-        elif validation is not None:
-            if not isinstance(validation, (tuple, list)) or len(validation) != 2:
-                raise ValueError("fit: validation must be a pair (x_test, y_test)")
-            tx = self._inputs(validation[0], "fit", "validation x")
-            if tx.shape[0] == 0:
-                raise ValueError("fit: the validation set has no rows")
-            try:
-                ty, tl = self._targets(validation[1], loss, tx.shape[0])
-            except ValueError as exc:
-                raise ValueError(f"fit: validation targets: {str(exc).removeprefix('fit: ')}") from None
-            test_set = (tx, ty, tl)
-        else:
-            test_set = None
-        if batch_size is None:
-            batch_size = n
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"fit: batch_size must be a positive integer or None, got {batch_size!r}")
-        gs = xs if grid is None else self._inputs(grid, "fit", "grid")
-        epochs_rec = schedule_epochs(schedule, int(epochs), snapshots)
-
-        S, L, P, G = len(epochs_rec), len(self.layers), self.params.size, gs.shape[0]
-        rec_epochs = np.ascontiguousarray(epochs_rec, np.int64)
-        out = {
-            "loss": np.full(S, np.nan), "params": np.empty((S, P), self.dtype),
-            "predictions": np.empty((S, G, self.n_outputs), self.dtype),
-            "grad_norms": np.empty((S, L)), "unit_stats": np.empty((S, L, 2)),
-        }
-        keep = []  # cdata buffers that must outlive the C calls
-
-        def ptr(a, ctype="void *"):
-            b = A.buf(a)
-            keep.append(b)
-            return ffi.cast(ctype, b)
-
-        rec = ffi.new("pn_recording *")
-        rec.count, rec.epochs, rec.next = S, ptr(rec_epochs, "int64_t *"), 0
-        rec.loss, rec.params = ptr(out["loss"], "double *"), ptr(out["params"])
-        rec.predictions = ptr(out["predictions"])
-        rec.grad_norms, rec.unit_stats = ptr(out["grad_norms"], "double *"), ptr(out["unit_stats"], "double *")
-
-        cfg = ffi.new("pn_train_config *")
-        cfg.loss, cfg.optimizer, cfg.lr = _LOSSES[loss], optimizer.code, optimizer.lr
-        if isinstance(optimizer, SGD):
-            cfg.momentum, cfg.nesterov = optimizer.momentum, int(optimizer.nesterov)
-            cfg.beta1, cfg.beta2, cfg.eps = 0.9, 0.999, 1e-8  # unused, kept valid
-        else:
-            (cfg.beta1, cfg.beta2), cfg.eps, cfg.weight_decay = optimizer.betas, optimizer.eps, optimizer.weight_decay
-        cfg.batch_size, cfg.shuffle = int(batch_size), int(bool(shuffle))
-        cfg.regularization = {None: lib.PN_REG_NONE, "l1": lib.PN_REG_L1, "l2": lib.PN_REG_L2}[regularization]
-        cfg.regularization_rate = float(regularization_rate)
-
-        data = ffi.new("pn_train_data *")
-        data.x, data.n = ptr(self._first_layer(xs, "fit")), n
-        data.grid, data.grid_n = ptr(self._first_layer(gs, "fit")), G
-        data.y = ptr(ys) if ys is not None else ffi.NULL
-        data.labels = ptr(labels, "int64_t *") if labels is not None else ffi.NULL
-
-        opt_a, opt_b, order = np.zeros(P, self.dtype), np.zeros(P, self.dtype), np.arange(n, dtype=np.int64)
-        state = ffi.new("pn_train_state *")
-        state.rng = int(seed) & (2**64 - 1)
-        state.opt_a, state.opt_b, state.order = ptr(opt_a), ptr(opt_b), ptr(order, "int64_t *")
-        net, _keep = self._c_net()
+        run = _TrainingCall(self, xs, ys, labels, gs, loss, optimizer, int(batch_size), shuffle, int(seed),
+                            regularization, float(regularization_rate), epochs_rec)
+        out, state, rec = run.out, run.state, run.rec
 
         bar, partial, diverged_at = None, False, None
         chunk, started = 64, time.perf_counter()
@@ -441,7 +412,7 @@ class Network:
                 while state.epoch < epochs and not interrupted():
                     t0 = time.perf_counter()
                     todo = min(chunk, int(epochs) - state.epoch)
-                    status = lib.pn_train(net, cfg, data, state, rec, todo)
+                    status = lib.pn_train(run.net, run.config, run.data, state, rec, todo)
                     if status == lib.PN_DIVERGED:
                         diverged_at = int(state.epoch)
                         warnings.warn(f"fit: training diverged at epoch {diverged_at}: the loss is not finite "
@@ -463,7 +434,7 @@ class Network:
         seconds = time.perf_counter() - started
 
         recorded = int(rec.next)
-        epochs_out = rec_epochs[:recorded].copy()
+        epochs_out = run.epochs[:recorded].copy()
         if diverged_at is not None and recorded:
             epochs_out[-1] = diverged_at
         config = {
@@ -514,6 +485,78 @@ class Network:
                 accuracy = (p.argmax(axis=2) == labels).mean(axis=1)
         return TestRecord(x=x.copy(), y=(y if labels is None else labels).copy(), predictions=predictions,
                           loss=losses, accuracy=accuracy)
+
+
+class _Setup(NamedTuple):
+    """fit's arguments, checked and converted by Network._training_setup."""
+
+    xs: np.ndarray                      # training inputs (n, inputs)
+    ys: np.ndarray | None               # targets (n, outputs), or None with labels
+    labels: np.ndarray | None           # class labels (n,) for cross_entropy
+    gs: np.ndarray                      # the grid of recorded predictions
+    optimizer: SGD | Adam
+    batch_size: int
+    test_set: tuple | None              # (x, y, labels) held out, or None
+    data_info: dict[str, str]
+    epochs_rec: np.ndarray              # the epochs to record
+
+
+class _TrainingCall:
+    """One network's training in C: the pn_train arguments that ``fit`` and
+    :func:`pyneuron.sweep` build alike (network, config, data, state and
+    recording, and the arrays they point to), so that a run of either is the
+    same computation.  Snapshots at ``rec_epochs``; predictions on ``gs``
+    (no rows: none recorded)."""
+
+    def __init__(self, network: Network, xs: np.ndarray, ys: np.ndarray | None, labels: np.ndarray | None,
+                 gs: np.ndarray, loss: str, optimizer: SGD | Adam, batch_size: int, shuffle: bool, seed: int,
+                 regularization: str | None, regularization_rate: float, rec_epochs: np.ndarray):
+        S, L, P, G = len(rec_epochs), len(network.layers), network.params.size, gs.shape[0]
+        n = xs.shape[0]
+        self.network = network  # owns the sizes, activations and parameters the C structs point to
+        self.epochs = np.ascontiguousarray(rec_epochs, np.int64)
+        self.out = out = {
+            "loss": np.full(S, np.nan), "params": np.empty((S, P), network.dtype),
+            "predictions": np.empty((S, G, network.n_outputs), network.dtype),
+            "grad_norms": np.empty((S, L)), "unit_stats": np.empty((S, L, 2)),
+        }
+        self._keep: list = []  # cdata buffers that must outlive the C calls
+        ptr = self._pointer
+
+        rec = self.rec = ffi.new("pn_recording *")
+        rec.count, rec.epochs, rec.next = S, ptr(self.epochs, "int64_t *"), 0
+        rec.loss, rec.params = ptr(out["loss"], "double *"), ptr(out["params"])
+        rec.predictions = ptr(out["predictions"])
+        rec.grad_norms, rec.unit_stats = ptr(out["grad_norms"], "double *"), ptr(out["unit_stats"], "double *")
+
+        cfg = self.config = ffi.new("pn_train_config *")
+        cfg.loss, cfg.optimizer, cfg.lr = _LOSSES[loss], optimizer.code, optimizer.lr
+        if isinstance(optimizer, SGD):
+            cfg.momentum, cfg.nesterov = optimizer.momentum, int(optimizer.nesterov)
+            cfg.beta1, cfg.beta2, cfg.eps = 0.9, 0.999, 1e-8  # unused, kept valid
+        else:
+            (cfg.beta1, cfg.beta2), cfg.eps, cfg.weight_decay = optimizer.betas, optimizer.eps, optimizer.weight_decay
+        cfg.batch_size, cfg.shuffle = batch_size, int(bool(shuffle))
+        cfg.regularization = {None: lib.PN_REG_NONE, "l1": lib.PN_REG_L1, "l2": lib.PN_REG_L2}[regularization]
+        cfg.regularization_rate = regularization_rate
+
+        data = self.data = ffi.new("pn_train_data *")
+        data.x, data.n = ptr(network._first_layer(xs, "fit")), n
+        data.grid, data.grid_n = (ptr(network._first_layer(gs, "fit")) if G else ffi.NULL), G
+        data.y = ptr(ys) if ys is not None else ffi.NULL
+        data.labels = ptr(labels, "int64_t *") if labels is not None else ffi.NULL
+
+        opt_a, opt_b, order = np.zeros(P, network.dtype), np.zeros(P, network.dtype), np.arange(n, dtype=np.int64)
+        state = self.state = ffi.new("pn_train_state *")
+        state.rng = seed & (2**64 - 1)
+        state.opt_a, state.opt_b, state.order = ptr(opt_a), ptr(opt_b), ptr(order, "int64_t *")
+        self.net, net_buffer = network._c_net()
+        self._keep.append(net_buffer)
+
+    def _pointer(self, a: np.ndarray, ctype: str = "void *"):
+        b = A.buf(a)
+        self._keep.append(b)
+        return ffi.cast(ctype, b)
 
 
 def _split(x: np.ndarray, y: np.ndarray | None, labels: np.ndarray | None, ratio: float, seed: int):

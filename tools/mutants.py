@@ -467,6 +467,24 @@ MUTANTS = [
     Mutant("plot-shows-the-first-field", "notebook", "pyneuron/plotting.py",
            "field = traj.predictions[last][:, 0].reshape(res, res)", "field = traj.predictions[0][:, 0].reshape(res, res)",
            "test_plotting.py", "a 2-D run's plot shows the untrained network as the final one"),
+    # ---- sweeps (csrc/sweep.c, pyneuron/sweeps.py)
+    Mutant("sweep-last-job-skipped", "sweeps", "csrc/sweep.c",
+           "        if (i >= q->count) return;", "        if (i >= q->count - 1) return;",
+           "test_sweep.py -k 'every_run or own_status'", "pn_train_jobs stops one job short"),
+    Mutant("sweep-helper-levels-not-counted", "sweeps", "csrc/sweep.c",
+           "        pn_simd_count_served((int)(intptr_t)served);", "        (void)served;",
+           "test_sweep.py -k every_run", "a sweep's kernels escape the level check of its caller's thread"),
+    Mutant("sweep-lr-axis-ignored", "sweeps", "pyneuron/sweeps.py",
+           '            optimizer = dataclasses.replace(optimizer, lr=s["lr"])',
+           "            optimizer = dataclasses.replace(optimizer)",
+           "test_sweep.py -k every_run", "every run of an lr sweep trains at the optimizer's own lr"),
+    Mutant("sweep-diverged-slot-kept", "sweeps", "pyneuron/sweeps.py",
+           '            self.loss[i, :recorded - 1] = out["loss"][:recorded - 1]',
+           '            self.loss[i, :recorded] = out["loss"][:recorded]',
+           "test_sweep.py -k diverging", "a diverged run's last loss is shown at an epoch it never reached"),
+    Mutant("sweep-dask-chunks-misplaced", "sweeps", "pyneuron/sweeps.py",
+           "            _place(result, futures[future], part)", "            _place(result, 0, part)",
+           "test_sweep.py -k dask", "every Dask chunk's runs land on the first runs"),
 ]
 
 
