@@ -302,6 +302,16 @@ int pn_mlp_path(const pn_mlp *net);
 pn_status pn_train(const pn_mlp *net, const pn_train_config *config, const pn_train_data *data,
                    pn_train_state *state, pn_recording *rec, int64_t epochs);
 
+/* losses[k] = the loss (pn_train_loss `loss`) on the training set of data
+ * (x and y, or labels; its grid is unused) of the network with parameters
+ * params[k] (count vectors of pn_mlp_param_count(net) elements, each laid
+ * out as net->params, which is not read): for each, the loss pn_train
+ * records at a snapshot with those parameters, bit for bit.  For loss
+ * landscapes.  losses must not overlap the inputs; the rules on sizes,
+ * labels and alignment are pn_train's. */
+pn_status pn_mlp_losses(const pn_mlp *net, int loss, const void *params, int64_t count, const pn_train_data *data,
+                        double *losses);
+
 /* One training run of pn_train_jobs: pn_train's arguments, and on return
  * its status.  Jobs may share what pn_train only reads (the network's
  * sizes, acts and alphas, the config, the data) but nothing it writes: each

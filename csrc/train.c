@@ -567,20 +567,25 @@ static pn_status check_training(const pn_mlp *net, const pn_train_config *c, con
     return PN_OK;
 }
 
+/* The training set into the workspace, feature-major, as the passes read it. */
+static void load_training_set(const pn_mlp *net, int loss, const pn_train_data *d, workspace *w) {
+    transpose(net->dtype, d->x, NULL, d->n, net->sizes[0], w->xT, w->ld_x);
+    if (loss != PN_TRAIN_XENT)
+        transpose(net->dtype, d->y, NULL, d->n, net->sizes[net->n_layers], w->yT, w->ld_x);
+    else if (w->lanes)
+        labels_as_values(net->dtype, d->labels, NULL, d->n, w->yT, w->ld_x);
+}
+
 pn_status pn_train(const pn_mlp *net, const pn_train_config *c, const pn_train_data *d, pn_train_state *s,
                    pn_recording *rec, int64_t epochs) {
     pn_status st = check_training(net, c, d, s, rec, epochs);
     if (st != PN_OK) return st;
     const pn_dtype_kernels *k = pn_kernels_for(net->dtype);
     const int64_t batch = c->batch_size < d->n ? c->batch_size : d->n;
-    const int64_t rows = d->n > d->grid_n ? d->n : d->grid_n, out = net->sizes[net->n_layers];
+    const int64_t rows = d->n > d->grid_n ? d->n : d->grid_n;
     workspace w;
     if ((st = workspace_alloc(&w, net, rows, d->n, d->grid_n, batch)) != PN_OK) return st;
-    transpose(net->dtype, d->x, NULL, d->n, net->sizes[0], w.xT, w.ld_x);
-    if (c->loss != PN_TRAIN_XENT)
-        transpose(net->dtype, d->y, NULL, d->n, out, w.yT, w.ld_x);
-    else if (w.lanes)
-        labels_as_values(net->dtype, d->labels, NULL, d->n, w.yT, w.ld_x);
+    load_training_set(net, c->loss, d, &w);
     if (d->grid_n) transpose(net->dtype, d->grid, NULL, d->grid_n, net->sizes[0], w.gT, w.ld_g);
     const int64_t stop = s->epoch + epochs;
     for (;;) {
@@ -623,6 +628,44 @@ pn_status pn_mlp_forward(const pn_mlp *net, const void *x, void *y, int64_t n) {
     if ((st = workspace_alloc(&w, net, n, n, 0, 1)) != PN_OK) return st;
     transpose(net->dtype, x, NULL, n, net->sizes[0], w.xT, w.ld_x);
     st = outputs(net, pn_kernels_for(net->dtype), w.xT, n, w.ld_x, &w, y);
+    free(w.block);
+    return st;
+}
+
+pn_status pn_mlp_losses(const pn_mlp *net, int loss, const void *params, int64_t count, const pn_train_data *d,
+                        double *losses) {
+    if (!net) return PN_ERR_NULL;
+    static const double no_params = 0; /* to check the network when there are no parameter vectors */
+    pn_mlp at = *net;                  /* the network at each parameter vector in turn */
+    at.params = count ? (void *)params : (void *)&no_params;
+    pn_status st = check_net(&at);
+    if (st != PN_OK) return st;
+    if (loss < PN_TRAIN_MSE || loss > PN_TRAIN_XENT) return PN_ERR_OP;
+    if ((loss == PN_TRAIN_XENT) != (net->softmax_output != 0)) return PN_ERR_ARG;
+    if (!d) return PN_ERR_NULL;
+    if (count < 0 || d->n < 1) return PN_ERR_SIZE;
+    const int L = net->n_layers;
+    const int64_t in = net->sizes[0], out = net->sizes[L], P = param_count(net);
+    const size_t es = elem_size(net->dtype);
+    if (!addressable(count, P, 1, es) || !addressable(d->n, in, 1, es) || !addressable(d->n, out, 1, es) ||
+        !addressable(d->n, 1, 1, sizeof(int64_t)) || !addressable(count, 1, 1, sizeof(double)))
+        return PN_ERR_OVERFLOW;
+    if (count == 0) return PN_OK;
+    if (!losses || !d->x || (loss == PN_TRAIN_XENT ? !d->labels : !d->y)) return PN_ERR_NULL;
+    if ((uintptr_t)d->x % es || (uintptr_t)d->y % es || (uintptr_t)d->labels % 8 || (uintptr_t)losses % 8)
+        return PN_ERR_ALIGN;
+    if (d->labels)
+        for (int64_t i = 0; i < d->n; i++)
+            if (d->labels[i] < 0 || d->labels[i] >= out) return PN_ERR_LABEL;
+    workspace w;
+    if ((st = workspace_alloc(&w, net, d->n, d->n, 0, d->n)) != PN_OK) return st;
+    load_training_set(net, loss, d, &w);
+    const pn_dtype_kernels *k = pn_kernels_for(net->dtype);
+    const pn_train_config c = {.loss = loss};
+    for (int64_t i = 0; i < count && st == PN_OK; i++) {
+        at.params = (char *)params + i * P * (int64_t)es;
+        st = train_pass(&at, k, &c, w.xT, w.yT, d->labels, d->n, w.ld_x, &w, &losses[i], NULL);
+    }
     free(w.block);
     return st;
 }

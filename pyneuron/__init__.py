@@ -11,9 +11,10 @@ from .network import Layer, Network
 from .optim import SGD, Adam
 from .trajectory import TestRecord, Trajectory
 from .sweeps import SweepResult, sweep
+from .landscape import Landscape, landscape
 
 __version__ = "0.1.0"
 
 __all__ = ["functional", "datasets", "features", "Network", "Layer", "SGD", "Adam", "Trajectory", "TestRecord",
-           "sweep", "SweepResult",
+           "sweep", "SweepResult", "landscape", "Landscape",
            "simd_level", "simd_levels", "set_simd_level", "__version__"]

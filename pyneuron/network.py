@@ -257,6 +257,53 @@ class Network:
                 "dtype": self.dtype.name, "inputs": self.n_inputs,
                 "features": None if self.features is None else list(self.features)}
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Network:
+        """The network a :meth:`config` describes (a trajectory's
+        ``config["network"]``), with that config's initial weights."""
+        acts = list(config["activations"])
+        layers = [int(config.get("inputs", config["layers"][0]))] + [int(s) for s in config["layers"][1:]]
+        return cls(layers, activation=acts[:-1], output_activation=acts[-1], init=config["init"],
+                   seed=int(config["seed"]), dtype=config["dtype"], alpha=list(config["alphas"][:-1]),
+                   features=config.get("features"))
+
+    def losses(self, params: ArrayLike, x: ArrayLike, y: ArrayLike, loss: str = "mse") -> np.ndarray:
+        """The training loss on (x, y) at each row of ``params`` (k, parameter
+        count; each laid out as :attr:`params`), computed in C: the loss
+        ``fit`` records at a snapshot with those parameters, bit for bit.
+        For loss landscapes (:func:`pyneuron.landscape`)."""
+        if loss not in _LOSSES:
+            raise ValueError(f"losses: unknown loss {loss!r}; expected one of {', '.join(_LOSSES)}")
+        p = np.asarray(params)
+        if p.ndim != 2 or p.shape[1] != self.params.size:
+            raise ValueError(f"losses: params has shape {p.shape}; expected (k, {self.params.size}) "
+                             f"for this network's {self.params.size} parameters")
+        if p.dtype.kind not in "fiu":
+            raise TypeError(f"losses: params has unsupported dtype {p.dtype}")
+        p = np.require(p, self.dtype, ["C_CONTIGUOUS", "ALIGNED"])
+        xs = self._inputs(x, "losses")
+        if xs.shape[0] == 0:
+            raise ValueError("losses: x has no rows")
+        try:
+            ys, labels = self._targets(y, loss, xs.shape[0])
+        except ValueError as exc:
+            raise ValueError(f"losses: {str(exc).removeprefix('fit: ')}") from None
+        need = {"bce": "sigmoid", "cross_entropy": "softmax"}.get(loss)
+        if need and self.output_activation != need:
+            raise ValueError(f"losses: loss {loss!r} needs output_activation={need!r}, "
+                             f"this network has {self.output_activation!r}")
+        first = self._first_layer(xs, "losses")
+        data = ffi.new("pn_train_data *")
+        keep = [A.buf(first)] + ([A.buf(ys)] if ys is not None else [A.buf(labels)])
+        data.x, data.n = keep[0], xs.shape[0]
+        data.y = keep[1] if ys is not None else ffi.NULL
+        data.labels = ffi.cast("int64_t *", keep[1]) if labels is not None else ffi.NULL
+        out = np.empty(p.shape[0])
+        net, _keep = self._c_net()
+        check(lib.pn_mlp_losses(net, _LOSSES[loss], A.buf(p) if p.size else ffi.NULL, p.shape[0], data,
+                                ffi.cast("double *", A.buf(out))), "losses")
+        return out
+
     def __repr__(self) -> str:
         features = f", features={list(self.features)}" if self.features else ""
         return f"Network({self.sizes}, activations={self.activations}, dtype={self.dtype.name}{features})"

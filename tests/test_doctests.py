@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 MODULES = ["pyneuron", "pyneuron.functional", "pyneuron.network", "pyneuron.datasets", "pyneuron.trajectory",
-           "pyneuron.csv_data"]
+           "pyneuron.csv_data", "pyneuron.sweeps", "pyneuron.landscape"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -485,6 +485,18 @@ MUTANTS = [
     Mutant("sweep-dask-chunks-misplaced", "sweeps", "pyneuron/sweeps.py",
            "            _place(result, futures[future], part)", "            _place(result, 0, part)",
            "test_sweep.py -k dask", "every Dask chunk's runs land on the first runs"),
+    # ---- loss landscapes (pn_mlp_losses, pyneuron/landscape.py)
+    Mutant("losses-skip-the-first-vector", "landscape", "csrc/train.c",
+           "    for (int64_t i = 0; i < count && st == PN_OK; i++) {",
+           "    for (int64_t i = 1; i < count && st == PN_OK; i++) {",
+           "test_landscape.py -k recorded_ones", "pn_mlp_losses leaves the first parameter vector's loss unwritten"),
+    Mutant("losses-label-equal-to-the-class-count", "landscape", "csrc/train.c",
+           "            if (d->labels[i] < 0 || d->labels[i] >= out) return PN_ERR_LABEL;",
+           "            if (d->labels[i] < 0 || d->labels[i] > out) return PN_ERR_LABEL;",
+           "test_landscape.py -k checks_its_arguments", "a label one past the last class is read as a class"),
+    Mutant("landscape-origin-is-the-first-snapshot", "landscape", "pyneuron/landscape.py",
+           "    origin = params[-1]", "    origin = params[0]",
+           "test_landscape.py -k plane_path", "the plane goes through the initial weights, not the final ones"),
 ]
 
 
