@@ -19,7 +19,9 @@ cluster), and keeps a compact summary of each.
 from __future__ import annotations
 
 import dataclasses
+import io
 import itertools
+import json
 import math
 import os
 import time
@@ -30,11 +32,14 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from ._core import check, ffi, lib
+from ._files import write_atomically
 from .network import Network, _interrupt_requests, _progress_bar, _TrainingCall
 from .optim import SGD, Adam
 from .trajectory import Trajectory
 
 __all__ = ["sweep", "SweepResult", "AXES"]
+
+FORMAT_NAME, FORMAT_VERSION = "pyneuron-sweep", 1
 
 #: The settings a sweep varies, each given as one value or a list of values:
 #: the network's (``activation``, ``alpha``, ``init``, ``seed``: the initial
@@ -213,12 +218,53 @@ class SweepResult:
     def axes(self) -> list[str]:
         return list(self.runs[0]) if self.runs else []
 
+    _ARRAYS = ("epochs", "loss", "diverged_at", "params", "grad_norms", "unit_stats", "done")
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write one ``.npz`` file atomically (as :meth:`Trajectory.save`):
+        the summaries and settings; not the chosen runs' trajectories (save
+        those themselves)."""
+        runs = [{k: (v.config() if isinstance(v, (SGD, Adam)) else v) for k, v in r.items()} for r in self.runs]
+        meta = {"runs": runs, "sizes": self.sizes, "config": self.config}
+        arrays = {name: getattr(self, name) for name in self._ARRAYS}
+        arrays.update(format=np.array(FORMAT_NAME), format_version=np.array(FORMAT_VERSION),
+                      meta=np.array(json.dumps(meta)))
+        path = os.fspath(path)
+        write_atomically(path, lambda f: np.savez_compressed(f, **arrays), f".{os.path.basename(path)}.{os.getpid()}-")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> SweepResult:
+        """Read a file written by :meth:`save`; a corrupt or foreign file is a
+        ValueError naming it."""
+        path = os.fspath(path)
+        with open(path, "rb") as f:
+            raw = f.read()
+        try:
+            with np.load(io.BytesIO(raw), allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+            if arrays["format"].item() != FORMAT_NAME or int(arrays["format_version"]) > FORMAT_VERSION:
+                raise ValueError("not a pyneuron sweep file of a format this version reads")
+            meta = json.loads(arrays["meta"].item())
+            runs = [{k: (_optimizer_from_config(v) if k == "optimizer" and isinstance(v, dict) else v)
+                     for k, v in r.items()} for r in meta["runs"]]
+            return cls(runs=runs, sizes=list(meta["sizes"]), config=dict(meta["config"]),
+                       **{name: arrays[name] for name in cls._ARRAYS})
+        except Exception as exc:  # zipfile, zlib, json, a missing key: each fails its own way
+            raise ValueError(f"{path}: not a readable sweep file: {type(exc).__name__}: {exc}") from None
+
     def where(self, **settings: Any) -> np.ndarray:
         """Indices of the runs with these settings: ``s.where(activation="sigmoid")``."""
         mask = np.ones(len(self.runs), bool)
         for name, value in settings.items():
             mask &= self.setting(name) == value
         return np.flatnonzero(mask)
+
+
+def _optimizer_from_config(config: dict) -> SGD | Adam:
+    settings = {k: v for k, v in config.items() if k != "name"}
+    if config["name"] == "adam":
+        return Adam(**{**settings, "betas": tuple(settings["betas"])})
+    return SGD(**settings)
 
 
 def _grid(axes: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -196,3 +196,19 @@ def test_each_job_gets_its_own_status():
     assert lib.pn_train_jobs(jobs, 3, 2) == lib.PN_OK
     assert [jobs[i].status for i in range(3)] == [lib.PN_OK, lib.PN_ERR_ARG, lib.PN_ERR_SIZE]
     assert [int(jobs[i].state.epoch) for i in range(3)] == [5, 0, 0]
+
+
+def test_a_saved_sweep_loads_back(tmp_path):
+    x, y = datasets.exp_decay()
+    result = pyneuron.sweep(x, y, [1, 2, 1], optimizer=["sgd", pyneuron.Adam(lr=0.02)], seed=range(2), epochs=30)
+    path = tmp_path / "sweep.npz"
+    result.save(path)
+    back = pyneuron.SweepResult.load(path)
+    assert back.runs == result.runs and isinstance(back.runs[2]["optimizer"], pyneuron.Adam)
+    assert back.sizes == result.sizes and back.config == result.config
+    for name in ("epochs", "loss", "diverged_at", "params", "grad_norms", "unit_stats", "done"):
+        assert np.array_equal(getattr(back, name), getattr(result, name)), name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep.npz"]  # no temporary file left
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ValueError, match="sweep.npz: not a readable sweep file"):
+        pyneuron.SweepResult.load(path)

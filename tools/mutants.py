@@ -485,6 +485,10 @@ MUTANTS = [
     Mutant("sweep-dask-chunks-misplaced", "sweeps", "pyneuron/sweeps.py",
            "            _place(result, futures[future], part)", "            _place(result, 0, part)",
            "test_sweep.py -k dask", "every Dask chunk's runs land on the first runs"),
+    Mutant("sweep-file-loses-its-optimizers", "sweeps", "pyneuron/sweeps.py",
+           '            runs = [{k: (_optimizer_from_config(v) if k == "optimizer" and isinstance(v, dict) else v)',
+           "            runs = [{k: v",
+           "test_sweep.py -k saved_sweep", "a loaded sweep's runs name their optimizers as plain dicts"),
     # ---- loss landscapes (pn_mlp_losses, pyneuron/landscape.py)
     Mutant("losses-skip-the-first-vector", "landscape", "csrc/train.c",
            "    for (int64_t i = 0; i < count && st == PN_OK; i++) {",
@@ -497,6 +501,16 @@ MUTANTS = [
     Mutant("landscape-origin-is-the-first-snapshot", "landscape", "pyneuron/landscape.py",
            "    origin = params[-1]", "    origin = params[0]",
            "test_landscape.py -k plane_path", "the plane goes through the initial weights, not the final ones"),
+    Mutant("histogram-frozen-at-the-start", "video", "pyneuron/video/ensembles.py",
+           "        values = losses_at(self.result.loss[runs], u)", "        values = losses_at(self.result.loss[runs], 0)",
+           "test_scene_ensemble.py -k histogram_bars", "the ensemble's histogram never leaves the initial losses"),
+    Mutant("stuck-measured-against-the-final-loss", "video", "pyneuron/video/ensembles.py",
+           "    return ~(now <= share * result.loss[runs, 0])", "    return ~(now <= share * result.loss[runs, -1])",
+           "test_scene_ensemble.py -k claims", "every run counts as stuck: its loss is compared with itself"),
+    Mutant("landscape-dot-a-snapshot-ahead", "video", "pyneuron/video/ensembles.py",
+           "        return np.array([np.interp(u, k, self.land.path[:, 0]), np.interp(u, k, self.land.path[:, 1])])",
+           "        return np.array([np.interp(u + 1, k, self.land.path[:, 0]), np.interp(u + 1, k, self.land.path[:, 1])])",
+           "test_scene_landscape.py -k recorded_path", "the dot runs one snapshot ahead of the loss it shows"),
 ]
 
 

@@ -9,13 +9,15 @@ The pieces every pyneuron video is made of, and the videos themselves:
   network computed inside, the playhead from screen time to epochs;
 - widgets and panels: captions (with subtitles), readouts, curves, network
   diagrams, loss charts, 1-D fits, decision-boundary heatmaps, gradient
-  bars;
+  bars; for sweeps, fans of loss curves, loss histograms and loss
+  landscapes (ensembles);
 - stories: whole videos of any recorded runs (:class:`FitVideo`,
   :class:`BoundaryVideo`, :class:`DynamicsVideo`), and :func:`render`.
 
 >>> from pyneuron import video                                  # doctest: +SKIP
 >>> video.render(["a.npz", "b.npz"], quality="l", out="cmp.mp4")  # doctest: +SKIP
 """
+from .ensembles import LandscapeMap, LossFan, LossHistogram, loss_colors, losses_at, plane_label, stuck
 from .panels import (DEAD, LOGITS, BoundaryPanel, FitPanel, FitPlot, GradientBars, Heatmap, PlaygroundDiagram,
                      UnitGrid, field_colors, prediction_field, probability_to_unit, unit_values, units_off)
 from .render import FORMATS, QUALITIES, Video, render, scene_in_file
@@ -29,6 +31,7 @@ from .widgets import (Caption, GlyphReadout, LossChart, NetworkDiagram, VideoSce
                       polyline, title_card, to_points, weight_scale)
 
 __all__ = [
+    "LandscapeMap", "LossFan", "LossHistogram", "loss_colors", "losses_at", "plane_label", "stuck",
     "BACKGROUND", "FONT", "FORMULAS", "LABELS", "MONO", "MUTED", "NEGATIVE", "POSITIVE", "RUN_COLORS", "TARGET", "TEXT",
     "Label", "label", "run_colors", "sci", "superscript", "text",
     "SettingsError", "load_settings", "settings_or_exit",

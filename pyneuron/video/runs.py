@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -48,21 +48,23 @@ def build_identity() -> str:
     return f"{__version__}+{ffi.string(lib.pn_build_info()).decode()}+{digest}"
 
 
-def cached(name: str, settings: dict, train: Callable[[], Trajectory]) -> Trajectory:
-    """``train()``'s trajectory, saved in :func:`cache_dir` under a key made
-    of every setting and :func:`build_identity`: a scene re-renders in
-    seconds, and a changed setting, release or kernel trains again."""
+def cached(name: str, settings: dict, train: Callable[[], Any], load: Callable[[Path], Any] = Trajectory.load):
+    """``train()``'s result (a trajectory, or anything with ``save`` that
+    ``load`` reads back, such as a :class:`pyneuron.SweepResult`), saved in
+    :func:`cache_dir` under a key made of every setting and
+    :func:`build_identity`: a scene re-renders in seconds, and a changed
+    setting, release or kernel trains again."""
     settings = dict(settings, build=build_identity())
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
     path = cache_dir() / f"{name}-{key}.npz"
     if path.exists():
         try:
-            return Trajectory.load(path)
+            return load(path)
         except ValueError:
             pass  # damaged: train again
-    traj = train()
-    traj.save(path)
-    return traj
+    result = train()
+    result.save(path)
+    return result
 
 
 def optimizer(name: str, lr: float) -> SGD | Adam:

@@ -227,6 +227,30 @@ class NetworkDiagram(VGroup):
         return self
 
 
+def log_log_axes(last_epoch: float, losses: np.ndarray, width: float, height: float, font_size: float,
+                 title: str | None):
+    """Axes of loss against epoch, both log10 -- x is log10(epoch + 1), y is
+    log10(loss) - lo, so that the x axis sits at the bottom -- covering the
+    positive finite ``losses`` in whole decades, with their labels: (axes,
+    labels, lo)."""
+    losses = np.asarray(losses, float)
+    logs = np.log10(losses[(losses > 0) & np.isfinite(losses)])
+    lo, hi = np.floor(logs.min()), np.ceil(logs.max())
+    hi = max(hi, lo + 1)  # a flat loss still gets a decade
+    fits = max(2, int(height / 0.35) + 1)  # labels that fit without touching
+    step = max(1, int(np.ceil((hi - lo) / (fits - 1))))  # decades per tick and label
+    axes = Axes(x_range=[0, np.log10(last_epoch + 1), 1], y_range=[0, hi - lo, step], x_length=width,
+                y_length=height, axis_config={"color": MUTED, "stroke_width": 2}, tips=False)
+    labels = VGroup()
+    for p in range(int(hi), int(lo) - 1, -step):
+        labels.add(text(f"10{superscript(p)}", font_size, MUTED).next_to(axes.c2p(0, p - lo), LEFT, 0.1))
+    for p in range(0, int(np.log10(last_epoch + 1)) + 1):
+        labels.add(text(f"{10 ** p:,}", font_size, MUTED).next_to(axes.c2p(np.log10(10 ** p + 1), 0), DOWN, 0.1))
+    if title:
+        labels.add(text(title, font_size + 2, MUTED).next_to(axes, UP, buff=0.12))
+    return axes, labels, lo
+
+
 class LossChart(VGroup):
     """Training losses against epochs, log-log, drawn up to the playhead
     ``tracker`` (a snapshot index: the runs share their snapshot epochs)."""
@@ -237,22 +261,7 @@ class LossChart(VGroup):
         self.trajs, self.tracker = trajs, tracker
         last = max(t.epochs[-1] for t in trajs)
         losses = [t.loss for t in trajs] + [t.test.loss for t in trajs if t.test is not None]
-        logs = np.concatenate([np.log10(v[(v > 0) & np.isfinite(v)]) for v in losses])
-        self.lo, hi = np.floor(logs.min()), np.ceil(logs.max())
-        hi = max(hi, self.lo + 1)  # a flat loss still gets a decade
-        # y is log10(loss) - lo, so that the x axis sits at the bottom
-        fits = max(2, int(height / 0.35) + 1)  # labels that fit without touching
-        step = max(1, int(np.ceil((hi - self.lo) / (fits - 1))))  # decades per tick and label
-        self.axes = Axes(x_range=[0, np.log10(last + 1), 1], y_range=[0, hi - self.lo, step], x_length=width,
-                         y_length=height, axis_config={"color": MUTED, "stroke_width": 2}, tips=False)
-        labels = VGroup()
-        for p in range(int(hi), int(self.lo) - 1, -step):
-            labels.add(text(f"10{superscript(p)}", font_size, MUTED).next_to(self.axes.c2p(0, p - self.lo), LEFT, 0.1))
-        for p in range(0, int(np.log10(last + 1)) + 1):
-            labels.add(text(f"{10 ** p:,}", font_size, MUTED)
-                       .next_to(self.axes.c2p(np.log10(10 ** p + 1), 0), DOWN, 0.1))
-        if title:
-            labels.add(text(title, font_size + 2, MUTED).next_to(self.axes, UP, buff=0.12))
+        self.axes, labels, self.lo = log_log_axes(last, np.concatenate(losses), width, height, font_size, title)
         colors = colors or [RUN_COLORS.get(t.info.activation, TEXT) for t in trajs]
         self.curves = [follow_curve(lambda t=t: self._curve_points(t, t.loss), c, 3) for t, c in zip(trajs, colors)]
         # a run with a test set: its test loss too, dashed
