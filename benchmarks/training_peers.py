@@ -30,11 +30,13 @@ JAX_HINT = "JAX not installed (pip install jax): its columns are left out"
 NUMBA_HINT = "numba not installed (pip install numba): its columns are left out"
 
 
-def load_jax() -> bool:
-    """Import JAX on one core, float64 enabled; False if it is missing."""
+def load_jax(one_core: bool = True) -> bool:
+    """Import JAX (on one core, unless told otherwise), float64 enabled;
+    False if it is missing."""
     global jax, jnp
-    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
-                               " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1").strip()
+    if one_core:
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                                   " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1").strip()
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
     try:
         import jax as _jax
@@ -67,13 +69,9 @@ def _jax_activation(name: str):
 _jax_compiled: dict = {}
 
 
-def _jax_program(problem, upto: int):
-    """One jitted function: (params, x, y, grid) -> (losses of every epoch,
-    params and grid outputs at `upto`, final params).  Cached per problem
-    shape, so that repeats time the run, not the compilation."""
-    key = (problem.name, problem.epochs, upto, problem.dtype)
-    if key in _jax_compiled:
-        return _jax_compiled[key]
+def _jax_step(problem):
+    """(forward, loss, step) of a problem in JAX: step((params, m, v, t), _, x, y)
+    is one full-batch epoch, with PyTorch's Adam or SGD arithmetic."""
     act = _jax_activation(problem.activation)
     lr, b1, b2, eps = problem.lr, 0.9, 0.999, 1e-8
 
@@ -106,12 +104,41 @@ def _jax_program(problem, upto: int):
             params = tree_map(lambda p, g: p - lr * g, params, g)
         return (params, m, v, t), value
 
+    return forward, loss, step
+
+
+def _start(params):
+    zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
+    return params, zeros, zeros, jnp.zeros((), params[0][0].dtype)
+
+
+def jax_trainer(problem):
+    """train(params, x, y) -> the loss after problem.epochs epochs: the
+    unjitted loop, for jax.jit(jax.vmap(train, (0, None, None))) over many
+    initial parameter sets (benchmarks/bench_sweep.py)."""
+    _, loss, step = _jax_step(problem)
+
+    def train(params, x, y):
+        carry, _ = jax.lax.scan(lambda c, u: step(c, u, x, y), _start(params), None, length=problem.epochs)
+        return loss(carry[0], x, y)
+
+    return train
+
+
+def _jax_program(problem, upto: int):
+    """One jitted function: (params, x, y, grid) -> (losses of every epoch,
+    params and grid outputs at `upto`, final params).  Cached per problem
+    shape, so that repeats time the run, not the compilation."""
+    key = (problem.name, problem.epochs, upto, problem.dtype)
+    if key in _jax_compiled:
+        return _jax_compiled[key]
+    forward, loss, step = _jax_step(problem)
+
     output = jax.nn.sigmoid if problem.output_activation == "sigmoid" else (lambda z: z)
 
     @jax.jit
     def run(params, x, y, grid):
-        zeros = tree_map(jnp.zeros_like, params)
-        carry = (params, zeros, zeros, jnp.zeros((), params[0][0].dtype))
+        carry = _start(params)
         body = lambda c, u: step(c, u, x, y)  # noqa: E731
         carry, first = jax.lax.scan(body, carry, None, length=upto)
         at_upto = carry[0]

@@ -1613,6 +1613,18 @@ static pn_status invoke_train(call *c) {
                     which == 4 ? NULL : &c->state, which == 5 ? NULL : &c->rec, c->epochs);
 }
 
+/* pn_train as the one job of a pn_train_jobs call, on 1 to 3 threads: a job
+ * runs exactly as pn_train would, so pn_train's expectations and checks
+ * apply unchanged. */
+static pn_status invoke_train_jobs(call *c) {
+    const int which = c->null_struct;
+    pn_train_job job = {.net = which == 1 ? NULL : &c->net, .config = which == 2 ? NULL : &c->config,
+                        .data = which == 3 ? NULL : &c->data, .state = which == 4 ? NULL : &c->state,
+                        .rec = which == 5 ? NULL : &c->rec, .epochs = c->epochs, .status = PN_ERR_ARG};
+    const pn_status st = pn_train_jobs(&job, 1, 1 + (int)(c->state.rng % 3));
+    return st != PN_OK ? st : job.status;
+}
+
 /* An array the configuration uses must be given (and aligned) when not
  * empty; one it does not use may be anything, and an empty one may be NULL. */
 static void expect_given(verdict *v, const array *a, int used) {
@@ -1779,6 +1791,24 @@ static void require_unused_targets_ignored(const call *c, pn_status st) {
     release(&other);
 }
 
+/* pn_mlp_losses at the snapshots' parameters gives their recorded losses,
+ * bit for bit (NaN for NaN). */
+static void require_losses_recomputed(const call *c, int64_t from, int64_t to) {
+    const int64_t count = to - from, P = c->shape.params;
+    double *losses = malloc((size_t)count * sizeof(double));
+    REQUIRE(losses, "out of memory");
+    const char *params = (const char *)c->a[TR_REC_PARAMS].ptr + from * P * (int64_t)elem_of(c->dtype);
+    const pn_status st = pn_mlp_losses(&c->net, c->config.loss, params, count, &c->data, losses);
+    REQUIRE(st == PN_OK, "pn_mlp_losses refused (%d) what pn_train recorded", (int)st);
+    for (int64_t i = 0; i < count; i++) {
+        const double recorded = load_real(8, c->a[TR_LOSS].ptr, from + i);
+        REQUIRE(recorded == losses[i] || (isnan(recorded) && isnan(losses[i])),
+                "snapshot %lld: pn_mlp_losses gives %a, pn_train recorded %a", (long long)(from + i), losses[i],
+                recorded);
+    }
+    free(losses);
+}
+
 static void check_train(const call *c, pn_status st) {
     const pn_train_state *s0 = &c->state_at_call, *s = &c->state;
     const int64_t next0 = c->rec_at_call.next, next = c->rec.next, stop = add_saturating(s0->epoch, c->epochs);
@@ -1814,6 +1844,7 @@ static void check_train(const call *c, pn_status st) {
     }
     if (next > next0 && load_i64(c->a[TR_EPOCHS].at_call, next0) == s0->epoch) require_first_snapshot((call *)c, next0);
     require_unused_targets_ignored(c, st);
+    if (next > next0) require_losses_recomputed(c, next0, next);
 }
 
 /* ---- the table ------------------------------------------------------------------ */
@@ -1930,6 +1961,7 @@ static const call_spec calls[] = {
      check_mlp_forward, NULL},
     {"pn_train", decode_train, fill_train, invoke_train, expect_train, check_train, NULL},
     {"pn_features", decode_features, fill_features, invoke_features, expect_features, check_features, NULL},
+    {"pn_train_jobs", decode_train, fill_train, invoke_train_jobs, expect_train, check_train, NULL},
 };
 #define N_CALLS (sizeof calls / sizeof *calls)
 

@@ -11,9 +11,9 @@ import random
 import sys
 from pathlib import Path
 
-ARRAY_CALLS = 13             # opcodes 0..12: the calls with arrays
-MLP_FORWARD, TRAIN = 10, 11
-SIMD_SET, MESSAGES = 13, 14  # then pn_simd_set and the message calls
+ARRAY_CALLS = 14             # opcodes 0..13: the calls with arrays
+MLP_FORWARD, TRAIN, TRAIN_JOBS = 10, 11, 13
+SIMD_SET, MESSAGES = 14, 15  # then pn_simd_set and the message calls
 LEVELS = (0, 1, 2)
 
 # A 2-4-1 network (tanh, identity) in the order decode_net reads it: layer
@@ -31,13 +31,14 @@ ZEROS = bytes([0x03, 0, 0, 0, 0, 0])     # fill_reals: special value 0 throughou
 # epoch 0, step 0, rng, 3 snapshots from slot 0, 3 epochs; 13 placements
 # (labels NULL if not with_labels); then the contents: params, x, y,
 # labels, grid, schedule, opt_a, opt_b, order.
-def train(dtype: int, xent: bool, with_labels: bool, regularization: tuple[int, int] = (0, 8)) -> bytes:
+def train(dtype: int, xent: bool, with_labels: bool, regularization: tuple[int, int] = (0, 8),
+          opcode: int = TRAIN) -> bytes:
     config = bytes([2 if xent else 0, 1 if xent else 0, 1, 8, 0, 5, 6, 7, 8, 3, 1, *regularization, 8, 4, 0, 0])
     config += bytes(8)
     config += bytes([3, 0, 3, 0, 0, 0 if with_labels else 0xF0]) + bytes(10)
     labels = bytes(range(8)) if with_labels else b""
     contents = UNIFORM * 3 + labels + UNIFORM + bytes([0, 0, 1, 1]) + ZEROS * 2 + bytes(5)
-    return bytes([TRAIN]) + net(dtype, xent) + config + contents
+    return bytes([opcode]) + net(dtype, xent) + config + contents
 
 def mlp_forward(dtype: int, softmax: bool) -> bytes:
     return bytes([MLP_FORWARD]) + net(dtype, softmax) + bytes([16, 0, 0]) + UNIFORM * 2
@@ -58,6 +59,7 @@ def main(out: Path) -> None:
             (out / f"seed-mlp-{dtype}-{int(variant)}").write_bytes(mlp_forward(dtype, variant))
         (out / f"seed-train-{dtype}-mse-targets-only").write_bytes(train(dtype, False, False))
         (out / f"seed-train-{dtype}-l2").write_bytes(train(dtype, False, False, regularization=(2, 1)))
+        (out / f"seed-train-jobs-{dtype}").write_bytes(train(dtype, False, True, opcode=TRAIN_JOBS))
     (out / "seed-messages").write_bytes(bytes([MESSAGES, 0, 3, MESSAGES, 0x80, 0xFF, 0xFF, 0xFF, 0x7F]))
 
 
