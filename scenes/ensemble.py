@@ -19,33 +19,20 @@ from manim import DOWN, LEFT, RIGHT, UP, FadeIn, ValueTracker, VGroup
 
 import pyneuron
 from pyneuron import datasets
-from pyneuron.network import ACTIVATION_NAMES
-from pyneuron.video import (LABELS, MUTED, RUN_COLORS, TEXT, Caption, GlyphReadout, LossFan, LossHistogram,
+from pyneuron.video import (HEADLINE, HEADLINE_RULES, LABELS, MUTED, RUN_COLORS, TEXT, Caption, GlyphReadout, LossFan, LossHistogram,
                             VideoScene, cached, load_settings, losses_at, optimizer, settings_or_exit, stuck, text,
                             title_card)
-from pyneuron.video.settings import each, expression, interval, layer_sizes, non_negative, one_of, positive
+from pyneuron.video.settings import non_negative, positive
 
-DEFAULTS = {  # the headline video's run (scenes/fit.toml), from `seeds` initialisations
-    "target": "exp(-5*x)",
-    "x_range": [0.0, 1.0],
-    "points": 256,
-    "layers": [1, 2, 2, 1],
-    "activations": ["sigmoid", "leaky_relu"],
-    "epochs": 10_000,
-    "optimizer": "adam",
-    "lr": 0.01,
-    "init": "xavier",
+DEFAULTS = {  # the headline video's runs (scenes/fit.toml), from `seeds` initialisations
+    **{k: v for k, v in HEADLINE.items() if k != "seed"},
     "seeds": 1000,          # initialisations per activation
     "headline_seed": 0,     # the headline video's run
     "stuck_share": 0.1,     # stuck: the final loss still above this share of the initial one
     "train_seconds": 14.0,  # screen time of the training sweep
 }
-RULES = {
-    "target": expression(), "x_range": interval(), "points": positive(), "layers": layer_sizes(1, 1),
-    "activations": each(one_of(*ACTIVATION_NAMES), 2, 2), "epochs": positive(), "optimizer": one_of("adam", "sgd"),
-    "lr": positive(float), "init": one_of("xavier", "glorot", "he", "lecun", "tutorial"), "seeds": positive(),
-    "headline_seed": non_negative(), "stuck_share": positive(float), "train_seconds": positive(float),
-}
+RULES = {**{k: r for k, r in HEADLINE_RULES.items() if k != "seed"}, "seeds": positive(),
+         "headline_seed": non_negative(), "stuck_share": positive(float), "train_seconds": positive(float)}
 
 
 def settings() -> dict:

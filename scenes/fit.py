@@ -14,30 +14,13 @@ activations, the network or the training in ``scenes/fit.toml`` or with
 from __future__ import annotations
 
 from pyneuron.network import ACTIVATION_NAMES
-from pyneuron.video import FitVideo, finite_part, load_settings, runs_from_environment, settings_or_exit, train_1d
-from pyneuron.video.settings import each, expression, interval, layer_sizes, non_negative, one_of, positive
+from pyneuron.video import (HEADLINE, HEADLINE_RULES, FitVideo, finite_part, load_settings, runs_from_environment,
+                            settings_or_exit, train_1d)
+from pyneuron.video.settings import each, one_of, positive
 
-DEFAULTS = {
-    "target": "exp(-5*x)",
-    "x_range": [0.0, 1.0],
-    "points": 256,
-    "layers": [1, 2, 2, 1],
-    "activations": ["sigmoid", "leaky_relu"],
-    "epochs": 10_000,
-    "optimizer": "adam",
-    "lr": 0.01,
-    "seed": 0,
-    "init": "xavier",       # the same for both, so both nets start from the same weights
-    "snapshots": 300,
-    "train_seconds": 32.0,  # screen time of the training sweep
-}
-RULES = {
-    "target": expression(), "x_range": interval(), "points": positive(), "layers": layer_sizes(1, 1),
-    "activations": each(one_of(*ACTIVATION_NAMES), 1, 4), "epochs": positive(),
-    "optimizer": one_of("adam", "sgd"), "lr": positive(float), "seed": non_negative(),
-    "init": one_of("xavier", "glorot", "he", "lecun", "tutorial"), "snapshots": positive(),
-    "train_seconds": positive(float),
-}
+DEFAULTS = {**HEADLINE, "snapshots": 300, "train_seconds": 32.0}  # train_seconds: screen time of the training sweep
+RULES = {**HEADLINE_RULES, "activations": each(one_of(*ACTIVATION_NAMES), 1, 4), "snapshots": positive(),
+         "train_seconds": positive(float)}
 
 
 def settings() -> dict:

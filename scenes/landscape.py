@@ -20,33 +20,18 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, ValueTracker, VGroup
 
 import pyneuron
-from pyneuron.network import ACTIVATION_NAMES
-from pyneuron.video import (LABELS, RUN_COLORS, TEXT, Caption, GlyphReadout, LandscapeMap, Playhead, VideoScene,
+from pyneuron.video import (HEADLINE, HEADLINE_RULES, LABELS, RUN_COLORS, TEXT, Caption, GlyphReadout, LandscapeMap, Playhead, VideoScene,
                             epoch_and_loss, finite_part, load_settings, plane_label, settings_or_exit, text,
                             title_card, train_1d)
-from pyneuron.video.settings import each, expression, interval, layer_sizes, non_negative, one_of, positive
+from pyneuron.video.settings import positive
 
 DEFAULTS = {  # the headline video's runs (scenes/fit.toml)
-    "target": "exp(-5*x)",
-    "x_range": [0.0, 1.0],
-    "points": 256,
-    "layers": [1, 2, 2, 1],
-    "activations": ["sigmoid", "leaky_relu"],
-    "epochs": 10_000,
-    "optimizer": "adam",
-    "lr": 0.01,
-    "seed": 0,
-    "init": "xavier",
+    **HEADLINE,
     "snapshots": 300,
     "resolution": 201,      # grid points per side of the plane
     "train_seconds": 16.0,  # screen time of the run crossing the landscape
 }
-RULES = {
-    "target": expression(), "x_range": interval(), "points": positive(), "layers": layer_sizes(1, 1),
-    "activations": each(one_of(*ACTIVATION_NAMES), 2, 2), "epochs": positive(), "optimizer": one_of("adam", "sgd"),
-    "lr": positive(float), "seed": non_negative(), "init": one_of("xavier", "glorot", "he", "lecun", "tutorial"),
-    "snapshots": positive(), "resolution": positive(), "train_seconds": positive(float),
-}
+RULES = {**HEADLINE_RULES, "snapshots": positive(), "resolution": positive(), "train_seconds": positive(float)}
 
 
 def settings() -> dict:

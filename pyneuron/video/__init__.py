@@ -21,7 +21,8 @@ from .ensembles import LandscapeMap, LossFan, LossHistogram, loss_colors, losses
 from .panels import (DEAD, LOGITS, BoundaryPanel, FitPanel, FitPlot, GradientBars, Heatmap, PlaygroundDiagram,
                      UnitGrid, field_colors, prediction_field, probability_to_unit, unit_values, units_off)
 from .render import FORMATS, QUALITIES, Video, render, scene_in_file
-from .runs import (Playhead, RunsError, build_identity, cache_dir, cached, epoch_and_loss, finite_part, load_runs,
+from .runs import (HEADLINE, HEADLINE_RULES, Playhead, RunsError, build_identity, cache_dir, cached, epoch_and_loss,
+                   finite_part, load_runs,
                    optimizer, replay, runs_from_environment, train_1d)
 from .settings import SettingsError, load_settings, settings_or_exit
 from .stories import SCENES, BoundaryVideo, DynamicsVideo, FitVideo, check_together, dead_caption, kink_inputs, scene_for
@@ -35,7 +36,8 @@ __all__ = [
     "BACKGROUND", "FONT", "FORMULAS", "LABELS", "MONO", "MUTED", "NEGATIVE", "POSITIVE", "RUN_COLORS", "TARGET", "TEXT",
     "Label", "label", "run_colors", "sci", "superscript", "text",
     "SettingsError", "load_settings", "settings_or_exit",
-    "Playhead", "RunsError", "build_identity", "cache_dir", "cached", "epoch_and_loss", "finite_part", "load_runs",
+    "HEADLINE", "HEADLINE_RULES", "Playhead", "RunsError", "build_identity", "cache_dir", "cached", "epoch_and_loss",
+    "finite_part", "load_runs",
     "optimizer", "replay", "runs_from_environment", "train_1d",
     "Caption", "GlyphReadout", "LossChart", "NetworkDiagram", "VideoScene", "clip_to_axes", "follow_curve",
     "polyline", "title_card", "to_points", "weight_scale",

@@ -18,11 +18,33 @@ import numpy as np
 from .. import SGD, Adam, Network, Trajectory, __version__, datasets, features
 from .. import functional as F
 from .._core import ffi, lib
-from ..network import activation_function
+from ..network import ACTIVATION_NAMES, INITS, activation_function
 from ..trajectory import Snapshot
+from .settings import each, expression, interval, layer_sizes, non_negative, one_of, positive
 
 __all__ = ["cache_dir", "build_identity", "cached", "optimizer", "train_1d", "replay", "finite_part", "Playhead",
-           "load_runs", "runs_from_environment", "epoch_and_loss", "RunsError"]
+           "load_runs", "runs_from_environment", "epoch_and_loss", "RunsError", "HEADLINE", "HEADLINE_RULES"]
+
+#: The headline video's runs (scenes/fit.py), which other scenes revisit
+#: (scenes/ensemble.py, scenes/landscape.py): their settings, and the rules
+#: the settings obey.
+HEADLINE = {
+    "target": "exp(-5*x)",
+    "x_range": [0.0, 1.0],
+    "points": 256,
+    "layers": [1, 2, 2, 1],
+    "activations": ["sigmoid", "leaky_relu"],
+    "epochs": 10_000,
+    "optimizer": "adam",
+    "lr": 0.01,
+    "seed": 0,
+    "init": "xavier",  # the same for both, so both nets start from the same weights
+}
+HEADLINE_RULES = {
+    "target": expression(), "x_range": interval(), "points": positive(), "layers": layer_sizes(1, 1),
+    "activations": each(one_of(*ACTIVATION_NAMES), 2, 2), "epochs": positive(), "optimizer": one_of("adam", "sgd"),
+    "lr": positive(float), "seed": non_negative(), "init": one_of(*INITS),
+}
 
 
 class RunsError(ValueError):
