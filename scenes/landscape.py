@@ -23,7 +23,7 @@ import pyneuron
 from pyneuron.video import (HEADLINE, HEADLINE_RULES, LABELS, RUN_COLORS, TEXT, Caption, GlyphReadout, LandscapeMap, Playhead, VideoScene,
                             epoch_and_loss, finite_part, load_settings, plane_label, settings_or_exit, text,
                             title_card, train_1d)
-from pyneuron.video.settings import positive
+from pyneuron.video.settings import count_between, positive
 
 DEFAULTS = {  # the headline video's runs (scenes/fit.toml)
     **HEADLINE,
@@ -31,7 +31,9 @@ DEFAULTS = {  # the headline video's runs (scenes/fit.toml)
     "resolution": 201,      # grid points per side of the plane
     "train_seconds": 16.0,  # screen time of the run crossing the landscape
 }
-RULES = {**HEADLINE_RULES, "snapshots": positive(), "resolution": positive(), "train_seconds": positive(float)}
+# a plane needs at least 3 snapshots (pyneuron.landscape), a grid at least 2 points a side
+RULES = {**HEADLINE_RULES, "snapshots": count_between(3, 100_000), "resolution": count_between(2, 1001),
+         "train_seconds": positive(float)}
 
 
 def settings() -> dict:

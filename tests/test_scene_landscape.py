@@ -17,6 +17,16 @@ def scene(tmp_path_factory):
     return fresh_dry_run(landscape.LossLandscape, tmp_path_factory, **SMALL)
 
 
+@pytest.mark.parametrize("name, value, message", [
+    ("RESOLUTION", "1", "resolution must be an integer from 2 to 1001"),
+    ("SNAPSHOTS", "2", "snapshots must be an integer from 3 to 100000"),
+])
+def test_settings_no_plane_can_come_from_are_errors(monkeypatch, name, value, message):
+    monkeypatch.setenv(f"PYNEURON_{name}", value)
+    with pytest.raises(ValueError, match=f"PYNEURON_{name}={value}: {message}"):
+        landscape.settings()
+
+
 def test_layout_stays_inside_the_frame(scene):
     assert scene.layout_problems == []
 
