@@ -36,4 +36,4 @@ cd "$work/src/tests"
 # dask extras (manim, matplotlib, a Jupyter kernel, Dask) run in tools/test.sh.
 "$work/env/bin/python" -m pytest -q -p no:cacheprovider --ignore-glob='test_scene*.py' --ignore=test_video.py \
   --ignore=test_plotting.py --ignore=test_notebook.py \
-  --deselect test_sweep.py::test_a_dask_cluster_gives_the_local_results "$@"
+  --deselect tests/test_sweep.py::test_a_dask_cluster_gives_the_local_results "$@"

@@ -32,4 +32,4 @@ export PYTHONMALLOC=malloc ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stack
   { echo "sanitize.sh: the build under test is not the sanitizer build" >&2; exit 1; }
 exec "$root/.venv-asan/bin/python" -m pytest -q -p no:cacheprovider \
   --ignore-glob='test_scene*.py' --ignore=test_video.py --ignore=test_plotting.py --ignore=test_notebook.py \
-  --ignore=test_leaks.py --deselect test_sweep.py::test_a_dask_cluster_gives_the_local_results "$@"
+  --ignore=test_leaks.py --deselect tests/test_sweep.py::test_a_dask_cluster_gives_the_local_results "$@"
