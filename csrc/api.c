@@ -78,6 +78,31 @@ const char *pn_status_message(int status) {
     }
 }
 
+/* ops.def's activation rows follow pn_act's order. */
+enum {
+#define PN_ROW_INDEX(code, ...) pn_row_##code,
+    PN_ACTIVATIONS(PN_ROW_INDEX) pn_act_rows
+#undef PN_ROW_INDEX
+};
+_Static_assert((int)pn_act_rows == (int)PN_ACT_COUNT, "ops.def has one row per pn_act code");
+#define PN_ROW_IN_ORDER(code, name, ...) \
+    _Static_assert((int)code == (int)pn_row_##code, "ops.def's activation rows are in pn_act order: " #name);
+PN_ACTIVATIONS(PN_ROW_IN_ORDER)
+#undef PN_ROW_IN_ORDER
+
+static const pn_act_info act_rows[PN_ACT_COUNT] = {
+#define PN_ACT_ROW(code, name, family, param, param_default, ulp) [code] = {#name, family, param, param_default, ulp},
+    PN_ACTIVATIONS(PN_ACT_ROW)
+#undef PN_ACT_ROW
+};
+
+pn_status pn_act_describe(int act, pn_act_info *info) {
+    if (!info) return PN_ERR_NULL;
+    if (act < 0 || act >= PN_ACT_COUNT) return PN_ERR_OP;
+    *info = act_rows[act];
+    return PN_OK;
+}
+
 pn_status pn_act_forward(int act, int dtype, const void *x, void *y, int64_t n, double alpha) {
     TRY(check_dtype(dtype));
     if (act < 0 || act >= PN_ACT_COUNT) return PN_ERR_OP;

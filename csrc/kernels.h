@@ -1,6 +1,6 @@
 /*
  * Internal: the table of kernels that each ISA translation unit fills
- * (isa_baseline.c, isa_avx2.c, isa_avx512.c) and dispatch.c selects.
+ * (csrc/isa_<level>.c, one per row of ops.def) and dispatch.c selects.
  * Kernels trust their arguments: api.c has checked them.
  */
 #ifndef PN_KERNELS_H
@@ -8,6 +8,7 @@
 
 #include <math.h>
 
+#include "ops.def"
 #include "pyneuron.h"
 
 typedef void (*pn_act_fwd_fn)(const void *x, void *y, int64_t n, double alpha);
@@ -70,6 +71,18 @@ typedef struct pn_lanes_pass {
 /* Returns the loss (0 when forward only). */
 typedef double (*pn_lanes_fn)(const pn_mlp *net, const pn_lanes_pass *pass);
 
+/* An activation's family (ops.def): what training records of its units. */
+static inline int pn_family_of(int act) {
+    switch (act) {
+#define PN_FAMILY_CASE(code, name, family, ...) \
+    case code:                                  \
+        return family;
+        PN_ACTIVATIONS(PN_FAMILY_CASE)
+#undef PN_FAMILY_CASE
+    }
+    return PN_FAMILY_LINEAR;
+}
+
 /* The |pre-activation| beyond which a sigmoid or tanh unit counts as
  * saturated: its derivative is below 5% of its peak (sigmoid s(1-s) <
  * 0.0125, tanh 1 - t^2 < 0.05).  One definition for both paths. */
@@ -100,15 +113,28 @@ typedef struct pn_dtype_kernels {
 
 typedef struct pn_kernel_table {
     int level; /* the pn_simd level whose translation unit filled the table */
+    /* its sizes, reported by pn_simd_describe (the tests' sweeps follow them) */
+    int f32_lanes, f64_lanes, gemm_mr, gemm_nv, lanes_units, lanes_inputs;
     pn_dtype_kernels f32, f64;
 } pn_kernel_table;
 
-extern const pn_kernel_table pn_kernels_baseline;
+/* ops.def's architectures: PN_IF_ARCH_<arch>(...) keeps its arguments for
+ * the levels this build compiles and drops them for the others. */
+#define PN_IF_ARCH_any(...) __VA_ARGS__
 #if defined(__x86_64__) || defined(_M_X64)
-#define PN_HAVE_X86 1
-extern const pn_kernel_table pn_kernels_avx2;
-extern const pn_kernel_table pn_kernels_avx512;
+#define PN_IF_ARCH_x86_64(...) __VA_ARGS__
+#define PN_IF_ARCH_aarch64(...)
+#elif defined(__aarch64__) || defined(_M_ARM64)
+#define PN_IF_ARCH_x86_64(...)
+#define PN_IF_ARCH_aarch64(...) __VA_ARGS__
+#else
+#define PN_IF_ARCH_x86_64(...)
+#define PN_IF_ARCH_aarch64(...)
 #endif
+
+#define PN_DECLARE_TABLE(code, name, arch, flags, features) extern const pn_kernel_table pn_kernels_##name;
+PN_SIMD_LEVELS(PN_DECLARE_TABLE)
+#undef PN_DECLARE_TABLE
 
 /* The kernels of the SIMD level in use for a dtype (dispatch.c). */
 const pn_dtype_kernels *pn_kernels_for(int dtype);

@@ -45,13 +45,27 @@ typedef enum pn_dtype {
     PN_F64 = 1
 } pn_dtype;
 
-/* SIMD levels, ordered: a higher level implies the lower ones. */
+/* SIMD levels, in the order of csrc/ops.def, which says what each is.
+ * Within an architecture a higher level implies the lower ones. */
 typedef enum pn_simd {
-    PN_SIMD_BASELINE = 0,   /* portable C */
+    PN_SIMD_BASELINE = 0,   /* portable C, every architecture */
     PN_SIMD_AVX2 = 1,       /* x86-64 AVX2 + FMA */
     PN_SIMD_AVX512 = 2,     /* x86-64 AVX-512F (+ AVX2, FMA) */
-    PN_SIMD_COUNT = 3
+    PN_SIMD_NEON = 3,       /* AArch64 Advanced SIMD */
+    PN_SIMD_COUNT = 4
 } pn_simd;
+
+/* What a SIMD level is and, when this build holds its kernels, their
+ * vector and register-tile sizes (0 otherwise): pn_simd_describe. */
+typedef struct pn_simd_info {
+    const char *name;           /* "baseline", "avx2", ... */
+    const char *arch;           /* architecture: "any", "x86_64", "aarch64" */
+    const char *flags;          /* compiler flags of its kernels */
+    int compiled;               /* 1 if this build holds its kernels */
+    int f32_lanes, f64_lanes;   /* elements per vector */
+    int gemm_mr, gemm_nv;       /* GEMM micro-tile: rows x vectors */
+    int lanes_units, lanes_inputs; /* small-network pass register tiles */
+} pn_simd_info;
 
 /* Element-wise activations.  `alpha` is the leaky-ReLU slope or the ELU
  * scale and is ignored by the others. */
@@ -68,6 +82,24 @@ typedef enum pn_act {
     PN_ACT_SOFTPLUS = 9,
     PN_ACT_COUNT = 10
 } pn_act;
+
+/* What kind of unit an activation makes (csrc/ops.def): what training
+ * records of it and how a network is initialised by default. */
+typedef enum pn_act_family {
+    PN_FAMILY_LINEAR = 0,       /* identity */
+    PN_FAMILY_SATURATING = 1,   /* sigmoid, tanh: units saturate (recorded) */
+    PN_FAMILY_RELU = 2,         /* piecewise linear, flat or sloped below 0: units die (recorded) */
+    PN_FAMILY_SMOOTH_RELU = 3   /* ReLU-like and smooth: He initialisation */
+} pn_act_family;
+
+/* What an activation is: pn_act_describe. */
+typedef struct pn_act_info {
+    const char *name;           /* "sigmoid", "leaky_relu", ... */
+    int family;                 /* pn_act_family */
+    const char *param;          /* its one real parameter, passed as alpha; "" if none */
+    double param_default;
+    int ulp_bound;              /* tested error bound, float32 and float64 ulp; 0: exact */
+} pn_act_info;
 
 typedef enum pn_loss_kind {
     PN_LOSS_MSE = 0,            /* mean((p - t)^2) over all elements */
@@ -90,6 +122,8 @@ int pn_simd_get(void);
  * Baseline cannot be disabled (PN_ERR_SIMD).  Not thread-safe: call it
  * before other threads use pyneuron. */
 pn_status pn_simd_disable(int mask);
+/* Describe `level` (0 .. PN_SIMD_COUNT - 1) into *info. */
+pn_status pn_simd_describe(int level, pn_simd_info *info);
 /* Bit mask of the levels whose kernel tables served this thread's calls
  * since the last reset (bit k = level k; a pn_train_jobs call's helper
  * threads count as its caller's); `reset` != 0 clears it after reading.
@@ -103,6 +137,9 @@ const char *pn_build_info(void);
 int pn_build_sanitized(void);
 
 /* ---- Activations -------------------------------------------------------- */
+
+/* Describe activation `act` (0 .. PN_ACT_COUNT - 1) into *info. */
+pn_status pn_act_describe(int act, pn_act_info *info);
 
 /* y[i] = act(x[i]) for i < n.  y may equal x. */
 pn_status pn_act_forward(int act, int dtype, const void *x, void *y,

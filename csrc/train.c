@@ -322,13 +322,13 @@ static void unit_counts(const pn_mlp *net, int l, int64_t m, const workspace *w,
     const int act = net->acts[l];
     *dead = *saturated = 0;
     if (l == net->n_layers - 1 && net->softmax_output) return;
-    if (act == PN_ACT_RELU || act == PN_ACT_LEAKY_RELU) {
+    if (pn_family_of(act) == PN_FAMILY_RELU) {
         for (int64_t j = 0; j < units; j++) { /* z is feature-major: unit j's m values are contiguous */
             int64_t r = 0;
             while (r < m && load(net->dtype, w->z[l], j * m + r) <= 0.0) r++;
             *dead += r == m;
         }
-    } else if (act == PN_ACT_SIGMOID || act == PN_ACT_TANH) {
+    } else if (pn_family_of(act) == PN_FAMILY_SATURATING) {
         const double limit = pn_saturation_limit(act);
         for (int64_t i = 0; i < m * units; i++) *saturated += fabs(load(net->dtype, w->z[l], i)) > limit;
     }

@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # Shared by fuzz/run.sh and fuzz/coverage.sh (sourced, not run).
 #   need_clang                  install clang-14 and its fuzzer/sanitizer runtimes if missing
-#   build_harness OUT FLAGS...  build csrc/*.c and the sources in the array HARNESS into OUT
+#   build_harness OUT FLAGS...  build csrc (this architecture's SIMD levels) and the sources in the array HARNESS into OUT
 set -euo pipefail
+source tools/setup.sh  # manifest_levels
 
 CC=clang-14
 # shellcheck disable=SC2034  # used by the scripts that source this file
@@ -20,14 +21,6 @@ need_clang() {
   $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# The per-file ISA flags, read from CMakeLists.txt so that the two builds
-# cannot drift apart: e.g. "-mavx2 -mfma" for csrc/isa_avx2.c.
-isa_flags() {
-  local flags
-  flags=$(sed -n "s|.*set_source_files_properties($1 PROPERTIES COMPILE_OPTIONS \"\([^\"]*\)\").*|\1|p" CMakeLists.txt)
-  echo "${flags//;/ }"
-}
-
 # Objects are rebuilt only when missing, older than what they depend on
 # (a unit: itself and csrc's headers; an ISA unit also the kernels), or
 # built with other flags: the ISA units take minutes under UBSan.
@@ -39,16 +32,18 @@ build_harness() {
   if [ "$(cat "$objs/flags" 2>/dev/null)" != "$*" ]; then
     rm -f "$objs"/*.o && echo "$*" >"$objs/flags"
   fi
-  for src in csrc/*.c "${HARNESS[@]}"; do
-    local obj deps extra=""
+  local -A level_flags=()
+  local src flags
+  while read -r src flags; do level_flags[$src]=$flags; done < <(manifest_levels)
+  ((${#level_flags[@]})) || { echo "no SIMD levels read from csrc/ops.def" >&2; exit 1; }
+  local common=()
+  for src in csrc/*.c; do case $src in csrc/isa_*.c) ;; *) common+=("$src") ;; esac; done
+  for src in "${common[@]}" "${!level_flags[@]}" "${HARNESS[@]}"; do
+    local obj deps extra=${level_flags[$src]:-}
     obj=$objs/$(basename "$src" .c).o
-    deps=("$src" csrc/*.h)
+    deps=("$src" csrc/*.h csrc/ops.def)
     case $src in csrc/isa_*.c) deps+=(csrc/kernels csrc/simd) ;; esac
     [ -f "$obj" ] && [ -z "$(find "${deps[@]}" -newer "$obj" -print -quit)" ] && continue
-    case $src in csrc/isa_avx2.c | csrc/isa_avx512.c)
-      extra=$(isa_flags "$src")
-      [ -n "$extra" ] || { echo "no ISA flags for $src in CMakeLists.txt" >&2; exit 1; } ;;
-    esac
     # shellcheck disable=SC2086  # $extra is a list of flags
     "$CC" -std=gnu11 -O1 -g -ffp-contract=off -fno-math-errno -Icsrc $extra "$@" -c "$src" -o "$obj" &
     pids+=($!)

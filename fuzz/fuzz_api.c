@@ -1974,6 +1974,18 @@ static void fuzz_simd_set(reader *r) {
     const pn_status st = pn_simd_set(level);
     REQUIRE(st == (supported ? PN_OK : PN_ERR_SIMD), "status %d", (int)st);
     REQUIRE(pn_simd_get() == (supported ? level : before), "level %d after", pn_simd_get());
+
+    snprintf(current_call, sizeof current_call, "pn_simd_describe(%d)", level);
+    pn_simd_info info;
+    const int known = level >= 0 && level < PN_SIMD_COUNT;
+    REQUIRE(pn_simd_describe(level, NULL) == PN_ERR_NULL, "NULL info accepted");
+    REQUIRE(pn_simd_describe(level, &info) == (known ? PN_OK : PN_ERR_SIMD), "status for level %d", level);
+    if (!known) return;
+    REQUIRE(info.name && *info.name && info.arch && info.flags, "level %d has no name", level);
+    REQUIRE(!supported || info.compiled, "level %d runs but is not compiled", level);
+    REQUIRE(info.compiled == (info.f32_lanes > 0 && info.f64_lanes > 0 && info.gemm_mr > 0 && info.gemm_nv > 0 &&
+                              info.lanes_units > 0 && info.lanes_inputs > 0),
+            "level %d: compiled %d with sizes %d %d", level, info.compiled, info.f32_lanes, info.gemm_mr);
 }
 
 static int built_with_asan(void) {

@@ -5,7 +5,7 @@ and small networks that train in C and record what they do.
 >>> F.sigmoid(np.array([-1.0, 0.0, 1.0]))
 array([0.26894142, 0.5       , 0.73105858])
 """
-from ._core import set_simd_level, simd_level, simd_levels
+from ._core import set_simd_level, simd_describe, simd_level, simd_levels
 from . import datasets, features, functional
 from .network import Layer, Network
 from .optim import SGD, Adam
@@ -17,4 +17,4 @@ __version__ = "0.1.0"
 
 __all__ = ["functional", "datasets", "features", "Network", "Layer", "SGD", "Adam", "Trajectory", "TestRecord",
            "sweep", "SweepResult", "landscape", "Landscape",
-           "simd_level", "simd_levels", "set_simd_level", "__version__"]
+           "simd_level", "simd_levels", "set_simd_level", "simd_describe", "__version__"]

@@ -10,10 +10,7 @@ import os
 
 from ._ffi import ffi, lib
 
-__all__ = ["ffi", "lib", "check", "simd_level", "simd_levels", "set_simd_level", "LEVELS"]
-
-#: SIMD level names, indexed by their ``pn_simd`` code.
-LEVELS = ("baseline", "avx2", "avx512")
+__all__ = ["ffi", "lib", "check", "simd_level", "simd_levels", "set_simd_level", "simd_describe", "LEVELS"]
 
 #: Levels turned off by PYNEURON_DISABLE_SIMD (treated as unsupported).
 _disabled: tuple[str, ...] = ()
@@ -29,6 +26,44 @@ def check(status: int, where: str) -> None:
     if status:
         message = ffi.string(lib.pn_status_message(status)).decode()
         raise _STATUS_ERRORS.get(status, ValueError)(f"{where}: {message}")
+
+
+def _describe(code: int) -> dict:
+    info = ffi.new("pn_simd_info *")
+    check(lib.pn_simd_describe(code, info), "pn_simd_describe")
+    return {"name": ffi.string(info.name).decode(), "arch": ffi.string(info.arch).decode(),
+            "flags": ffi.string(info.flags).decode(), "compiled": bool(info.compiled),
+            **{key: getattr(info, key) for key in ("f32_lanes", "f64_lanes", "gemm_mr", "gemm_nv",
+                                                   "lanes_units", "lanes_inputs")}}
+
+
+#: Every SIMD level of the manifest (csrc/ops.def) as the C layer describes
+#: it, indexed by its ``pn_simd`` code; sizes are 0 for levels of other
+#: architectures, which this build does not hold.
+_LEVEL_INFO = tuple(_describe(code) for code in range(lib.PN_SIMD_COUNT))
+
+#: SIMD level names, indexed by their ``pn_simd`` code.
+LEVELS = tuple(info["name"] for info in _LEVEL_INFO)
+
+
+def _describe_activation(code: int) -> dict:
+    info = ffi.new("pn_act_info *")
+    check(lib.pn_act_describe(code, info), "pn_act_describe")
+    return {"name": ffi.string(info.name).decode(), "family": info.family, "param": ffi.string(info.param).decode(),
+            "param_default": info.param_default, "ulp_bound": info.ulp_bound}
+
+
+#: Every activation of the manifest (csrc/ops.def) as the C layer describes
+#: it, indexed by its ``pn_act`` code.
+ACTIVATION_INFO = tuple(_describe_activation(code) for code in range(lib.PN_ACT_COUNT))
+
+
+def simd_describe(level: str) -> dict:
+    """What ``level`` is: its architecture, compiler flags, whether this
+    build holds its kernels, and their vector lanes and register tiles."""
+    if level not in LEVELS:
+        raise ValueError(f"unknown SIMD level {level!r}; expected one of {', '.join(LEVELS)}")
+    return dict(_LEVEL_INFO[LEVELS.index(level)])
 
 
 def simd_levels() -> list[str]:

@@ -24,21 +24,22 @@ from numpy.typing import ArrayLike, DTypeLike
 from . import _arrays as A
 from . import features as features_module
 from . import functional as F
-from ._core import check, ffi, lib, simd_level
-from ._registry import BY_NAME
+from ._core import ACTIVATION_INFO, check, ffi, lib, simd_level
 from .optim import SGD, Adam
 from .trajectory import TestRecord, Trajectory, schedule_epochs
 
 __all__ = ["Network", "Layer", "ACTIVATION_NAMES", "INITS", "activation_function"]
 
-#: Activations a layer can use (registry names, plus aliases).
-_ACT_CODES = {name: spec.code for name, spec in BY_NAME.items()}
-_ACT_CODES.update({"linear": lib.PN_ACT_IDENTITY, "gelu_tanh": lib.PN_ACT_GELU_TANH})
+#: Activations a layer can use: the C layer's (csrc/ops.def), plus an alias.
+_ACT_CODES = {info["name"]: code for code, info in enumerate(ACTIVATION_INFO)} | {"linear": lib.PN_ACT_IDENTITY}
 ACTIVATION_NAMES = tuple(sorted(_ACT_CODES))
-_DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
+#: The activations with a real parameter (alpha), and its default.
+_DEFAULT_ALPHA = {info["name"]: info["param_default"] for info in ACTIVATION_INFO if info["param"]}
 
 INITS = ("xavier", "glorot", "he", "lecun", "tutorial")
-_RELU_LIKE = {"relu", "leaky_relu", "elu", "gelu", "gelu_tanh", "silu", "softplus"}
+#: The ReLU-like activations, for which the default initialisation is He's.
+_RELU_LIKE = {info["name"] for info in ACTIVATION_INFO
+              if info["family"] in (lib.PN_FAMILY_RELU, lib.PN_FAMILY_SMOOTH_RELU)}
 
 _LOSSES = {"mse": lib.PN_TRAIN_MSE, "bce": lib.PN_TRAIN_BCE, "cross_entropy": lib.PN_TRAIN_XENT}
 

@@ -22,14 +22,16 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 import pyneuron.functional as F
+from pyneuron._core import _LEVEL_INFO
 from pyneuron._registry import ACTIVATIONS
 from refs import FLOAT64, variants
 
 # ------------------------------------------------------------ kernel tiles
-# Read from the C sources, so the sweeps follow any change of a tile size.
+# The levels' vector and tile sizes as the C layer reports them
+# (pn_simd_describe), so the sweeps follow any change of a tile size; the
+# chunk sizes internal to one kernel file are read from its source.
 
 CSRC = Path(__file__).resolve().parent.parent / "csrc"
-LEVEL_SOURCES = ("isa_baseline.c", "isa_avx2.c", "isa_avx512.c")
 
 
 def _define(text: str, pattern: str, where: str) -> int:
@@ -38,19 +40,8 @@ def _define(text: str, pattern: str, where: str) -> int:
     return int(match.group(1))
 
 
-def _level_tiles(source: str) -> dict[str, int]:
-    text = (CSRC / source).read_text()
-    header = re.search(r'#include "(simd/isa_\w+\.h)"', text).group(1)
-    htext = (CSRC / header).read_text()
-    return {
-        "f32_lanes": _define(htext, r"#define f32_LANES (\d+)", header),
-        "f64_lanes": _define(htext, r"#define f64_LANES (\d+)", header),
-        "gemm_mr": _define(text, r"#define GEMM_MR (\d+)", source),
-        "gemm_nv": _define(text, r"#define GEMM_NV (\d+)", source),
-    }
-
-
-_TILES = [_level_tiles(s) for s in LEVEL_SOURCES]
+#: The levels this build holds (its architecture's), with their sizes.
+_TILES = [info for info in _LEVEL_INFO if info["compiled"]]
 _KERNELS = CSRC / "kernels"
 _losses_inc = (_KERNELS / "losses.inc").read_text()
 _dense_inc = (_KERNELS / "dense.inc").read_text()

@@ -104,7 +104,7 @@ def test_every_entry_point_with_arrays_is_covered():
     are checked in test_c_api.py; pn_train_jobs, which runs pn_train on
     arrays of its jobs, in test_sweep.py; pn_mlp_losses in test_landscape.py)."""
     functions = {name for name in dir(lib) if name.startswith("pn_") and callable(getattr(lib, name))}
-    without_arrays = {"pn_simd_supported", "pn_simd_set", "pn_simd_get", "pn_simd_disable", "pn_simd_served",
+    without_arrays = {"pn_simd_supported", "pn_simd_set", "pn_simd_get", "pn_simd_disable", "pn_simd_served", "pn_simd_describe", "pn_act_describe",
                       "pn_status_message", "pn_build_info", "pn_build_sanitized", "pn_mlp_param_count", "pn_mlp_path"}
     assert functions - without_arrays == {e.name.split("[")[0] for e in ENTRIES} | {"pn_mlp_forward", "pn_train",
                                                                                          "pn_train_jobs", "pn_mlp_losses"}

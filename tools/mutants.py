@@ -46,6 +46,9 @@ class Mutant:
     #: pytest arguments, run in tests/
     tests: str
     why: str
+    #: where the tests run: "native", or "arm64" -- cross-built and run under
+    #: qemu by tools/test_arm64.sh, for the kernels only AArch64 compiles
+    platform: str = "native"
 
     @property
     def is_c(self) -> bool:
@@ -165,8 +168,35 @@ MUTANTS = [
            "const pn_kernel_table *pn_active_kernels(void) { return tables[best_level()]; }",
            "test_accuracy.py -k ieee_limits", "every level runs the best level's kernels"),
     Mutant("dispatch-disable-ignored", "dispatch", "csrc/dispatch.c",
-           "return detect_x86() & ~disabled;", "return detect_x86();",
+           "return mask & ~disabled;", "return mask;",
            "test_dispatch.py", "PYNEURON_DISABLE_SIMD has no effect"),
+    Mutant("describe-compiles-every-level", "dispatch", "csrc/dispatch.c",
+           ".compiled = t != NULL};", ".compiled = 1};",
+           "test_manifest.py", "pn_simd_describe says this build holds another architecture's kernels"),
+    Mutant("describe-tile-sizes-swapped", "dispatch", "csrc/kernels/isa_kernels.inc",
+           ".gemm_mr = GEMM_MR, .gemm_nv = GEMM_NV,", ".gemm_mr = GEMM_NV, .gemm_nv = GEMM_MR,",
+           "test_manifest.py", "the tile sizes the tests sweep are not the kernels' own"),
+    Mutant("relu-like-misses-the-smooth-family", "dispatch", "pyneuron/network.py",
+           "if info[\"family\"] in (lib.PN_FAMILY_RELU, lib.PN_FAMILY_SMOOTH_RELU)}",
+           "if info[\"family\"] == lib.PN_FAMILY_RELU}",
+           "test_manifest.py", "GELU, SiLU, ELU and softplus networks default to Xavier, not He, initialisation"),
+    Mutant("leaky-relu-default-slope-changed", "dispatch", "csrc/ops.def",
+           "leaky_relu, PN_FAMILY_RELU, \"alpha\", 0.01, 0)", "leaky_relu, PN_FAMILY_RELU, \"alpha\", 0.02, 0)",
+           "test_manifest.py", "the manifest's leaky-ReLU slope is not the documented 0.01"),
+    Mutant("dead-units-counted-for-smooth-relus", "training", "csrc/kernels/lanes.inc",
+           "if (pn_family_of(net->acts[l]) != PN_FAMILY_RELU) continue;",
+           "if (pn_family_of(net->acts[l]) < PN_FAMILY_RELU) continue;",
+           "test_training.py -k unit_statistics", "ELU and GELU units are counted as dead when below zero"),
+    # ---- the neon level: cross-built and tested under qemu (tools/test_arm64.sh)
+    Mutant("neon-copysign-keeps-the-magnitudes-sign", "kernels", "csrc/simd/isa_neon.h",
+           "return vbslq_f32(vdupq_n_u32(0x80000000u), sgn, mag);",
+           "return vbslq_f32(vdupq_n_u32(0x80000000u), mag, mag);",
+           "test_accuracy.py -k 'float32_within_bound and tanh'",
+           "float32 tanh at neon is positive for negative inputs", platform="arm64"),
+    Mutant("neon-f64-sum-drops-a-lane", "kernels", "csrc/simd/isa_neon.h",
+           "PN_SI double f64_hsum(f64_v v) { return vaddvq_f64(v); }",
+           "PN_SI double f64_hsum(f64_v v) { return vgetq_lane_f64(v, 0); }",
+           "test_losses.py -k 'mse and float64'", "float64 sums at neon lose every odd element", platform="arm64"),
     Mutant("set-simd-level-off-by-one", "dispatch", "pyneuron/_core.py",
            'check(lib.pn_simd_set(LEVELS.index(level)), "set_simd_level")',
            'check(lib.pn_simd_set(max(LEVELS.index(level) - 1, 0)), "set_simd_level")',
@@ -360,8 +390,8 @@ MUTANTS = [
     Mutant("float32-nets-not-regularized", "training", "csrc/train.c",
            "    else penalty_f32(net, c, (float *)grad);\n", "",
            "test_training.py -k float32_networks_regularize", "a float32 network ignores its regularisation"),
-    Mutant("default-leaky-slope", "api", "pyneuron/network.py",
-           '_DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}', '_DEFAULT_ALPHA = {"leaky_relu": 0.1, "elu": 1.0}',
+    Mutant("default-leaky-slope", "api", "csrc/ops.def",
+           'leaky_relu, PN_FAMILY_RELU, "alpha", 0.01, 0)', 'leaky_relu, PN_FAMILY_RELU, "alpha", 0.1, 0)',
            "test_cli.py -k target_and_save", "leaky ReLU's documented default slope changed"),
     Mutant("he-init-is-lecun", "api", "pyneuron/network.py",
            "w = rng.normal(0.0, math.sqrt(2.0 / fan_in), layer.W.shape)",
@@ -534,6 +564,8 @@ def check_list(mutants: list[Mutant], root: Path = ROOT) -> list[str]:
             problems.append(f"{m.id}: the text to replace occurs {count} times in {m.file}, not once")
         if m.old == m.new:
             problems.append(f"{m.id}: the edit changes nothing")
+        if m.platform not in ("native", "arm64"):
+            problems.append(f"{m.id}: unknown platform {m.platform!r}")
     return problems
 
 
@@ -575,14 +607,19 @@ class Scratch:
             shutil.copy2(so, self.dir / "pyneuron" / so.name)
         return True
 
-    def run_tests(self, args: str) -> tuple[int, str, float]:
+    def run_tests(self, args: str, platform: str = "native") -> tuple[int, str, float]:
         env = {**os.environ, "PYTHONPATH": str(self.dir), "PYTHONDONTWRITEBYTECODE": "1"}
         env.pop("PYNEURON_SIMD", None)
         env.pop("PYNEURON_DISABLE_SIMD", None)
-        command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *shlex.split(args)]
+        if platform == "arm64":  # its own cross-build of the scratch copy, in the checkout's arm64 tree
+            env["ARM64_ROOT"] = str(ROOT / "build" / "arm64" / "root")
+            command, cwd = ["bash", "tools/test_arm64.sh", "--", "-x", *shlex.split(args)], self.dir
+        else:
+            command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *shlex.split(args)]
+            cwd = self.dir / "tests"
         started = time.perf_counter()
         try:
-            result = subprocess.run(command, cwd=self.dir / "tests", env=env, capture_output=True, text=True,
+            result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
                                     timeout=TEST_TIMEOUT)
         except subprocess.TimeoutExpired:
             return -1, "timeout", time.perf_counter() - started
@@ -617,11 +654,11 @@ def run(mutants: list[Mutant], keep: bool = False) -> int:
         scratch.check_imports_itself()
         # Python-only edits first, against the unmutated build; then C edits, each rebuilt.
         order = sorted(mutants, key=lambda m: m.is_c)
-        selections = sorted({m.tests for m in order})
-        for args in selections:
-            code, output, seconds = scratch.run_tests(args)
+        selections = sorted({(m.tests, m.platform) for m in order})
+        for args, platform in selections:
+            code, output, seconds = scratch.run_tests(args, platform)
             if code != 0:
-                log(f"mutants: unmutated, `pytest {args}` fails ({seconds:.0f} s):\n{output[-4000:]}")
+                log(f"mutants: unmutated, `pytest {args}` ({platform}) fails ({seconds:.0f} s):\n{output[-4000:]}")
                 return 2
         log(f"unmutated: {len(selections)} test selections pass")
         results = []
@@ -633,7 +670,7 @@ def run(mutants: list[Mutant], keep: bool = False) -> int:
                 if m.is_c and not scratch.build():
                     log(f"mutants: {m.id} does not compile")
                     return 2
-                code, output, seconds = scratch.run_tests(m.tests)
+                code, output, seconds = scratch.run_tests(m.tests, m.platform)
             finally:
                 path.write_text(original)
             verdict = "caught" if code == 1 else "TIMEOUT (caught)" if code == -1 else \

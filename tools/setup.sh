@@ -1,7 +1,20 @@
-# Shared set-up for tools/test.sh and tools/render.sh (sourced, not run).
+# Shared set-up for the tools/ and fuzz/ scripts (sourced, not run).
 #   need_system_packages PKG...   install the Debian/Ubuntu packages that are missing
 #   install_into_venv EXTRAS      build and install this checkout into .venv
+#   manifest_levels [ARCH]        the SIMD levels that build for ARCH (default: this machine's)
 set -euo pipefail
+
+# One line per level of the manifest csrc/ops.def that compiles for ARCH
+# (x86_64, aarch64; levels of architecture "any" everywhere), read as
+# CMakeLists.txt reads it: "csrc/isa_N.c FLAGS...".
+manifest_levels() {
+  local arch=${1:-$(uname -m)}
+  case $arch in x86_64 | amd64) arch=x86_64 ;; aarch64 | arm64) arch=aarch64 ;; esac
+  sed -n 's/^ *X(PN_SIMD_[A-Z0-9_]*, \([a-z0-9_]*\), \([a-z0-9_]*\), "\([^"]*\)".*/\1 \2 \3/p' csrc/ops.def |
+    while read -r name level_arch flags; do
+      if [ "$level_arch" = any ] || [ "$level_arch" = "$arch" ]; then echo "csrc/isa_$name.c $flags"; fi
+    done
+}
 
 need_system_packages() {
   local missing=()
