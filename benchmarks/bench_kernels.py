@@ -88,7 +88,8 @@ DENSE_BATCH = 256
 DENSE_WIDTHS = (16, 64, 256, 1024)
 DTYPES = ("float32", "float64")
 CORETYPE = "OPENBLAS_CORETYPE"
-CORETYPE_RUNS = {"Haswell": "Haswell", "unset": None}  # run name -> value of OPENBLAS_CORETYPE
+# run name -> value of OPENBLAS_CORETYPE; Haswell is an x86-64 kernel set, so elsewhere (ARM64) only unset
+CORETYPE_RUNS = {"Haswell": "Haswell", "unset": None} if platform.machine() in ("x86_64", "AMD64") else {"unset": None}
 
 torch: Any = None  # set by load_torch()
 
@@ -602,7 +603,7 @@ def print_coretypes(result: dict) -> None:
     if len(set(cores.values())) == 1 and None not in cores.values():
         notes.append(f"Both runs load the same kernels: on this CPU and build {CORETYPE} changes nothing, "
                      "so the two numpy columns differ by run-to-run noise only.")
-    print_table(f"5. Dense forward + backward with {CORETYPE}=Haswell and unset (GFLOP/s; each in a fresh "
+    print_table(f"5. Dense forward + backward with {CORETYPE}={' and '.join(CORETYPE_RUNS)} (GFLOP/s; each in a fresh "
                 "subprocess, pyneuron and numpy timed side by side)", headers, body, notes)
 
 
