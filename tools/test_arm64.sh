@@ -85,6 +85,7 @@ fi
 # Bytecode is written: the tree has none (no maintainer scripts ran), and
 # compiling numpy's modules under emulation at every start costs a minute.
 PYTHON=$PWD/build/arm64/python3
+mkdir -p "$(dirname "$PYTHON")"
 cat >"$PYTHON" <<EOF
 #!/bin/sh
 unset PYTHONDONTWRITEBYTECODE
