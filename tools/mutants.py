@@ -613,7 +613,7 @@ class Scratch:
         env.pop("PYNEURON_DISABLE_SIMD", None)
         if platform == "arm64":  # its own cross-build of the scratch copy, in the checkout's arm64 tree
             env["ARM64_ROOT"] = str(ROOT / "build" / "arm64" / "root")
-            command, cwd = ["bash", "tools/test_arm64.sh", "--", "-x", *shlex.split(args)], self.dir
+            command, cwd = ["bash", "tools/test_arm64.sh", "--", *shlex.split(args)], self.dir  # no -x: under xdist it exits 2
         else:
             command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *shlex.split(args)]
             cwd = self.dir / "tests"
