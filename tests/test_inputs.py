@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 import pyneuron.functional as F
+from kernel_cases import CASES, assert_identical, results
 from pyneuron._registry import ACTIVATIONS
+from pyneuron.functional import _COPY_MAX
 
 NAMES = [spec.name for spec in ACTIVATIONS] + ["softmax", "log_softmax"]
 
@@ -103,3 +105,18 @@ def test_help_says_formula_and_accuracy():
     assert str(inspect.signature(F.gelu_backward)) == ("(x: 'ArrayLike', grad: 'ArrayLike', approximate: "
                                                        "\"Literal['none', 'tanh']\" = 'none', *, "
                                                        "out: 'np.ndarray | None' = None) -> 'np.ndarray'")
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in CASES])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("length", [3, _COPY_MAX + 1], ids=["small", "large"])
+def test_results_neither_overwrite_nor_share_the_inputs(case, dtype, length):
+    """The fast paths make small results as copies of an input that the
+    kernel overwrites in place, large ones as new arrays: either way the
+    caller's arrays stay as they were and own no part of a result."""
+    inputs = case.make(np.random.default_rng(0), case.dims(length), dtype)
+    before = [a.copy() for a in inputs]
+    got = results(case(*inputs))
+    assert_identical(list(inputs), before, f"{case.name}: its inputs afterwards")
+    for r in got:
+        assert not any(np.shares_memory(r, a) for a in inputs), f"{case.name}: a result lies in an input"
