@@ -44,6 +44,8 @@ _DTYPE_CODES = {A.F32: lib.PN_F32, A.F64: lib.PN_F64}
 #: over memory, so they get a fresh array.
 _COPY_MAX = 2048
 _ndarray, _empty, _empty_like, _from_buffer, _NULL = np.ndarray, np.empty, np.empty_like, A.ffi.from_buffer, A.ffi.NULL
+#: from_buffer's type for a writable out=, resolved once: the string costs a lookup per call (about 20 ns)
+_CHARS = A.ffi.typeof("char[]")
 
 
 def _forward(code: int, alpha: float, x, out, where: str) -> np.ndarray:
@@ -137,7 +139,7 @@ def _kernels(spec: Activation) -> tuple[Kernel, Kernel]:
     overwrites in place (see _COPY_MAX)."""
     name, bname = spec.name, spec.name + "_backward"
     default = spec.kernel_args({p.name: p.default for p in spec.params})
-    codes, ndarray, empty_like, from_buffer = _DTYPE_CODES, _ndarray, _empty_like, _from_buffer
+    codes, ndarray, empty_like, from_buffer, chars = _DTYPE_CODES, _ndarray, _empty_like, _from_buffer, _CHARS
     # identity's result is the copy itself, which the kernel then leaves alone
     copy_max = sys.maxsize if spec.code == lib.PN_ACT_IDENTITY else _COPY_MAX
     act_forward, act_backward = lib.pn_act_forward, lib.pn_act_backward
@@ -168,7 +170,7 @@ def _kernels(spec: Activation) -> tuple[Kernel, Kernel]:
                             if not act_forward(code, dtype, from_buffer(x), from_buffer(y), n, alpha):
                                 return y
                     elif out.dtype is x.dtype and out.shape == x.shape:
-                        if not act_forward(code, dtype, from_buffer(x), from_buffer("char[]", out, True), x.size,
+                        if not act_forward(code, dtype, from_buffer(x), from_buffer(chars, out, True), x.size,
                                            alpha):
                             return out
                 except ValueError:  # not C-contiguous, or out is read-only
@@ -196,7 +198,7 @@ def _kernels(spec: Activation) -> tuple[Kernel, Kernel]:
                                 return dx
                     elif out.dtype is x.dtype and out.shape == x.shape:
                         if not act_backward(code, dtype, from_buffer(x), from_buffer(grad),
-                                            from_buffer("char[]", out, True), x.size, alpha):
+                                            from_buffer(chars, out, True), x.size, alpha):
                             return out
                 except ValueError:
                     pass
@@ -271,7 +273,7 @@ def _rows_direct(log: int, x, grad, axis, out):
             dy = dst
         else:
             result = _empty_like(x) if out is None else out
-            dst = _from_buffer(result) if out is None else _from_buffer("char[]", out, True)
+            dst = _from_buffer(result) if out is None else _from_buffer(_CHARS, out, True)
             src = _from_buffer(x)
             dy = None if grad is None else _from_buffer(grad)
         if grad is None:

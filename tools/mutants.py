@@ -334,7 +334,7 @@ MUTANTS = [
            "                        if not act_forward(",
            "test_inputs.py -k out_is_validated", "an out= of another shape (as many elements) is written"),
     Mutant("fast-path-writes-read-only-out", "api", "pyneuron/functional.py",
-           'if not act_forward(code, dtype, from_buffer(x), from_buffer("char[]", out, True), x.size,',
+           "if not act_forward(code, dtype, from_buffer(x), from_buffer(chars, out, True), x.size,",
            "if not act_forward(code, dtype, from_buffer(x), from_buffer(out), x.size,",
            "test_inputs.py -k out_is_validated", "a read-only out= is written"),
     Mutant("fast-path-grad-shape-unchecked", "api", "pyneuron/functional.py",
