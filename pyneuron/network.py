@@ -273,8 +273,7 @@ class Network:
         count; each laid out as :attr:`params`), computed in C: the loss
         ``fit`` records at a snapshot with those parameters, bit for bit.
         For loss landscapes (:func:`pyneuron.landscape`)."""
-        if loss not in _LOSSES:
-            raise ValueError(f"losses: unknown loss {loss!r}; expected one of {', '.join(_LOSSES)}")
+        self._check_loss(loss, "losses")
         p = np.asarray(params)
         if p.ndim != 2 or p.shape[1] != self.params.size:
             raise ValueError(f"losses: params has shape {p.shape}; expected (k, {self.params.size}) "
@@ -289,10 +288,6 @@ class Network:
             ys, labels = self._targets(y, loss, xs.shape[0])
         except ValueError as exc:
             raise ValueError(f"losses: {str(exc).removeprefix('fit: ')}") from None
-        need = {"bce": "sigmoid", "cross_entropy": "softmax"}.get(loss)
-        if need and self.output_activation != need:
-            raise ValueError(f"losses: loss {loss!r} needs output_activation={need!r}, "
-                             f"this network has {self.output_activation!r}")
         first = self._first_layer(xs, "losses")
         data = ffi.new("pn_train_data *")
         keep = [A.buf(first)] + ([A.buf(ys)] if ys is not None else [A.buf(labels)])
@@ -335,16 +330,20 @@ class Network:
             raise ValueError("fit: bce targets must lie in [0, 1]")
         return np.require(t, self.dtype, ["C_CONTIGUOUS", "ALIGNED"]), None
 
+    def _check_loss(self, loss: str, where: str) -> None:
+        """``loss`` is one of the losses, and this network's output activation suits it."""
+        if loss not in _LOSSES:
+            raise ValueError(f"{where}: unknown loss {loss!r}; expected one of {', '.join(_LOSSES)}")
+        need = {"bce": "sigmoid", "cross_entropy": "softmax"}.get(loss)
+        if need and self.output_activation != need:
+            raise ValueError(f"{where}: loss {loss!r} needs output_activation={need!r}, "
+                             f"this network has {self.output_activation!r}")
+
     def _training_setup(self, x, y, loss, optimizer, epochs, batch_size, seed, snapshots, schedule, grid, source,
                         validation, train_ratio, regularization, regularization_rate) -> _Setup:
         """fit's arguments checked and converted (see fit): what a training
         call of fit or pyneuron.sweep needs."""
-        if loss not in _LOSSES:
-            raise ValueError(f"fit: unknown loss {loss!r}; expected one of {', '.join(_LOSSES)}")
-        need = {"bce": "sigmoid", "cross_entropy": "softmax"}.get(loss)
-        if need and self.output_activation != need:
-            raise ValueError(f"fit: loss {loss!r} needs output_activation={need!r}, "
-                             f"this network has {self.output_activation!r}")
+        self._check_loss(loss, "fit")
         optimizer = Adam(lr=0.01) if optimizer is None else optimizer
         if not isinstance(optimizer, (SGD, Adam)):
             raise TypeError(f"fit: optimizer must be pyneuron.SGD or pyneuron.Adam, got {type(optimizer).__name__}")

@@ -360,6 +360,10 @@ MUTANTS = [
            "                        bar.update(todo)\n"
            "                        bar.set_postfix(loss=f\"{out['loss'][rec.next - 1]:.3g}\", refresh=False)",
            "test_training.py -k progress", "the bar shows the previous chunk's loss"),
+    Mutant("loss-output-mismatch-accepted", "api", "pyneuron/network.py",
+           "if need and self.output_activation != need:", "if need and not self.output_activation:",
+           "test_training.py test_landscape.py -k 'rejects_bad_arguments or refuse_bad_input'",
+           "bce trains a network without a sigmoid output (and losses() evaluates one)"),
     Mutant("fit-forgets-the-source", "api", "pyneuron/network.py",
            '"x_max": xs.max(0).tolist(), **data_info},', '"x_max": xs.max(0).tolist()},',
            "test_network.py -k came_from", "a run no longer says what it was trained on"),
