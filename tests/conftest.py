@@ -33,6 +33,29 @@ def scene_cache(monkeypatch, tmp_path):
     return tmp_path
 
 
+@pytest.fixture
+def interrupt_at_second_update(monkeypatch):
+    """Give ``module``'s training a progress bar whose second update raises
+    KeyboardInterrupt: Ctrl-C between two chunks of epochs."""
+    def install(module):
+        class InterruptingBar:
+            calls = 0
+
+            def update(self, n):
+                self.calls += 1
+                if self.calls == 2:
+                    raise KeyboardInterrupt
+
+            def set_postfix(self, **kw):
+                pass
+
+            def close(self):
+                pass
+
+        monkeypatch.setattr(module, "_progress_bar", lambda total, label: InterruptingBar())
+    return install
+
+
 def pytest_sessionfinish(session, exitstatus):
     """A skipped test is a test that did not run: fail the run instead of
     letting a green summary hide it."""

@@ -73,23 +73,15 @@ def test_a_diverging_run_says_where_and_the_others_carry_on(simd):
     assert np.array_equal(result.params[wild], traj.flat_params[-1], equal_nan=True)
 
 
-def test_interrupt_returns_the_finished_runs(monkeypatch):
+def test_interrupt_returns_the_finished_runs(interrupt_at_second_update):
     import pyneuron.sweeps as sweep_module
 
-    class InterruptingBar:
-        calls = 0
-
-        def update(self, n):
-            InterruptingBar.calls += 1
-            if InterruptingBar.calls == 2:
-                raise KeyboardInterrupt
-
-        def close(self):
-            pass
-
-    monkeypatch.setattr(sweep_module, "_progress_bar", lambda total, label: InterruptingBar())
+    interrupt_at_second_update(sweep_module)
     x, y = datasets.exp_decay()
-    result = pyneuron.sweep(x, y, [1, 2, 1], seed=range(400), epochs=2000, threads=2, progress=True)
+    try:
+        result = pyneuron.sweep(x, y, [1, 2, 1], seed=range(400), epochs=2000, threads=2, progress=True)
+    except KeyboardInterrupt:  # a failure of this test, not the end of the session
+        pytest.fail("Ctrl-C escaped the sweep instead of ending it with the finished runs")
     assert result.partial and 0 < result.done.sum() < 400
     finished = np.flatnonzero(result.done)
     assert np.array_equal(finished, np.arange(finished.size))  # the runs in order, up to where it stopped

@@ -364,6 +364,16 @@ MUTANTS = [
            "if need and self.output_activation != need:", "if need and not self.output_activation:",
            "test_training.py test_landscape.py -k 'rejects_bad_arguments or refuse_bad_input'",
            "bce trains a network without a sigmoid output (and losses() evaluates one)"),
+    Mutant("ctrl-c-in-fit-escapes", "api", "pyneuron/network.py",
+           "        except KeyboardInterrupt:  # raised by Python code in the loop (the progress bar, say)\n"
+           "            partial = True\n",
+           "",
+           "test_training.py -k interrupt", "Ctrl-C during fit raises instead of returning the partial trajectory"),
+    Mutant("ctrl-c-in-sweep-escapes", "api", "pyneuron/sweeps.py",
+           "    except KeyboardInterrupt:  # raised by Python code between batches (the progress bar, say)\n"
+           "        pass\n",
+           "",
+           "test_sweep.py -k interrupt", "Ctrl-C during a sweep raises instead of returning the finished runs"),
     Mutant("fit-forgets-the-source", "api", "pyneuron/network.py",
            '"x_max": xs.max(0).tolist(), **data_info},', '"x_max": xs.max(0).tolist()},',
            "test_network.py -k came_from", "a run no longer says what it was trained on"),
