@@ -269,8 +269,7 @@ def _rows_direct(log: int, x, grad, axis, out):
         if out is None and n <= _COPY_MAX:  # the result starts as a copy of the input overwritten in place
             result = x.copy() if grad is None else grad.copy()
             dst = _from_buffer(result)
-            src = dst if grad is None else _from_buffer(x)
-            dy = dst
+            src, dy = (dst, None) if grad is None else (_from_buffer(x), dst)
         else:
             result = _empty_like(x) if out is None else out
             dst = _from_buffer(result) if out is None else _from_buffer(_CHARS, out, True)
