@@ -70,7 +70,7 @@ class Activation:
                 if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
                     raise TypeError(f"{where}: {p.name} must be a real number, got {type(value).__name__}")
                 alpha = float(value)
-                if not np.isfinite(alpha):
+                if not math.isfinite(alpha):
                     raise ValueError(f"{where}: {p.name} must be finite, got {alpha}")
         return code, alpha
 

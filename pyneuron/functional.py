@@ -46,6 +46,7 @@ _COPY_MAX = 2048
 _ndarray, _empty, _empty_like, _from_buffer, _NULL = np.ndarray, np.empty, np.empty_like, A.ffi.from_buffer, A.ffi.NULL
 #: from_buffer's type for a writable out=, resolved once: the string costs a lookup per call (about 20 ns)
 _CHARS = A.ffi.typeof("char[]")
+_MISSING = object()
 
 
 def _forward(code: int, alpha: float, x, out, where: str) -> np.ndarray:
@@ -70,10 +71,8 @@ def _backward(code: int, alpha: float, x, grad, out, where: str) -> np.ndarray:
 
 
 def _param_value(spec: Activation, where: str, args: tuple, kwargs: dict):
-    """The op's one parameter from (args, kwargs), by position or name."""
+    """The op's one parameter from (args, kwargs), by position or name, validated."""
     p = spec.params[0]
-    if len(args) == 1 and not kwargs and type(args[0]) is float and args[0] - args[0] == 0.0 and not p.variants:
-        return spec.code, args[0]  # the common case, a finite float (x - x is NaN for inf and NaN)
     if len(args) > 1 or (args and p.name in kwargs):
         raise TypeError(f"{where}() takes one {p.name} argument")
     value = args[0] if args else kwargs.pop(p.name, p.default)
@@ -144,8 +143,17 @@ def _kernels(spec: Activation) -> tuple[Kernel, Kernel]:
     copy_max = sys.maxsize if spec.code == lib.PN_ACT_IDENTITY else _COPY_MAX
     act_forward, act_backward = lib.pn_act_forward, lib.pn_act_backward
 
+    pname, variants = (spec.params[0].name, spec.params[0].variants) if spec.params else (None, None)
+
     def parameter(args: tuple, kwargs: dict, where: str) -> tuple[int, float]:
-        if spec.params:
+        if pname and len(args) + len(kwargs) == 1:  # one value, checked here at a fraction of kernel_args' cost
+            value = args[0] if args else kwargs.get(pname, _MISSING)
+            if variants:
+                if type(value) is str and value in variants:
+                    return variants[value], 0.0
+            elif type(value) is float and value - value == 0.0:  # finite: x - x is NaN for inf and NaN
+                return spec.code, value
+        if pname:
             return _param_value(spec, where, args, kwargs)
         if kwargs:
             raise TypeError(f"{where}() got an unexpected keyword argument {next(iter(kwargs))!r}")
@@ -252,6 +260,9 @@ def _restore(result: np.ndarray, shape: tuple, axis: int, moved: bool, out, wher
     return target
 
 
+_pn_softmax, _pn_softmax_backward = lib.pn_softmax, lib.pn_softmax_backward
+
+
 def _rows_direct(log: int, x, grad, axis, out):
     """The fast path of softmax (grad None) and of its backward, for rows
     along the last axis: the result, or None where the general path must
@@ -276,18 +287,16 @@ def _rows_direct(log: int, x, grad, axis, out):
             src = _from_buffer(x)
             dy = None if grad is None else _from_buffer(grad)
         if grad is None:
-            status = lib.pn_softmax(dtype, log, src, dst, n // cols, cols)
+            status = _pn_softmax(dtype, log, src, dst, n // cols, cols)
         else:
-            status = lib.pn_softmax_backward(dtype, log, src, dy, dst, n // cols, cols)
+            status = _pn_softmax_backward(dtype, log, src, dy, dst, n // cols, cols)
     except ValueError:  # not C-contiguous, or out is read-only
         return None
     return None if status else result
 
 
 def _softmax(log: int, x, axis: int, out, where: str) -> np.ndarray:
-    result = _rows_direct(log, x, None, axis, out)
-    if result is not None:
-        return result
+    """The general path, for what _rows_direct leaves."""
     a = A.as_float(x, where)
     rows_last, ax = _rows_last(a, axis, where)
     moved = a.ndim > 0 and ax != a.ndim - 1
@@ -301,9 +310,7 @@ def _softmax(log: int, x, axis: int, out, where: str) -> np.ndarray:
 
 
 def _softmax_backward(log: int, x, grad, axis: int, out, where: str) -> np.ndarray:
-    result = _rows_direct(log, x, grad, axis, out)
-    if result is not None:
-        return result
+    """The general path of the backward, for what _rows_direct leaves."""
     a, g = A.common(where, A.as_float(x, where), A.as_float(grad, where, "grad"))
     A.same_shape(where, a, g, "x", "grad")
     xr, ax = _rows_last(a, axis, where)
@@ -329,7 +336,8 @@ def softmax(x: ArrayLike, axis: int = -1, *, out: np.ndarray | None = None) -> n
     >>> F.softmax(np.array([1000.0, 1000.0]))
     array([0.5, 0.5])
     """
-    return _softmax(0, x, axis, out, "softmax")
+    result = _rows_direct(0, x, None, axis, out)
+    return result if result is not None else _softmax(0, x, axis, out, "softmax")
 
 
 def log_softmax(x: ArrayLike, axis: int = -1, *, out: np.ndarray | None = None) -> np.ndarray:
@@ -341,19 +349,22 @@ def log_softmax(x: ArrayLike, axis: int = -1, *, out: np.ndarray | None = None) 
     >>> F.log_softmax(np.array([0.0, -800.0]))
     array([   0., -800.])
     """
-    return _softmax(1, x, axis, out, "log_softmax")
+    result = _rows_direct(1, x, None, axis, out)
+    return result if result is not None else _softmax(1, x, axis, out, "log_softmax")
 
 
 def softmax_backward(x: ArrayLike, grad: ArrayLike, axis: int = -1, *,
                      out: np.ndarray | None = None) -> np.ndarray:
     """dL/dx = y (grad - sum(grad y)) with y = softmax(x), along ``axis``."""
-    return _softmax_backward(0, x, grad, axis, out, "softmax_backward")
+    result = _rows_direct(0, x, grad, axis, out)
+    return result if result is not None else _softmax_backward(0, x, grad, axis, out, "softmax_backward")
 
 
 def log_softmax_backward(x: ArrayLike, grad: ArrayLike, axis: int = -1, *,
                          out: np.ndarray | None = None) -> np.ndarray:
     """dL/dx = grad - softmax(x) sum(grad), along ``axis``."""
-    return _softmax_backward(1, x, grad, axis, out, "log_softmax_backward")
+    result = _rows_direct(1, x, grad, axis, out)
+    return result if result is not None else _softmax_backward(1, x, grad, axis, out, "log_softmax_backward")
 
 
 __all__ += ["softmax", "log_softmax", "softmax_backward", "log_softmax_backward"]
