@@ -31,8 +31,9 @@ typedef void (*pn_xent_grad_fn)(const void *logits, const int64_t *labels, const
 
 typedef void (*pn_sgd_fn)(void *params, const void *grad, void *buf, int64_t n,
                           const pn_train_config *config, int first);
+/* bias1, bias2: the step's bias corrections 1 - beta1^t and 1 - beta2^t. */
 typedef void (*pn_adam_fn)(void *params, const void *grad, void *m, void *v, int64_t n,
-                           const pn_train_config *config, int64_t step);
+                           const pn_train_config *config, double bias1, double bias2);
 
 /* C (M x N, row stride ldc) = A B + row_bias (per row; may be NULL), with
  * A(i, k) = A[i*rsa + k*csa] and B(k, j) = B[k*rsb + j*csb]. */

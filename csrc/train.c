@@ -126,6 +126,7 @@ typedef struct {
     /* the lanes path */
     void *outT;                                 /* outputs x ld_g: the network's outputs on the grid */
     void *lanes_work;
+    int64_t adam_settled[2];                    /* steps from which 1 - beta1^t, 1 - beta2^t are exactly 1 */
     /* the gradient of the current state, left by a snapshot for the epoch that follows */
     int fresh;
     double fresh_loss;
@@ -473,6 +474,25 @@ static void penalise(const pn_mlp *net, const pn_train_config *c, void *grad) {
     else penalty_f32(net, c, (float *)grad);
 }
 
+/* The first step t from which Adam's bias correction 1 - beta^t is exactly 1
+ * (INT64_MAX: none within reach).  It is where beta^t <= 2^-55: 1 - x
+ * rounds to 1 for every x <= 2^-54 (1 - 2^-54 is a tie, rounded to even),
+ * and the factor 2 covers pow's own rounding, so that skipping pow from then
+ * on changes no bit.  Called every step, pow took 8% of a 1-2-2-1 leaky ReLU
+ * run once beta1^t had underflowed into its slow subnormal path. */
+static int64_t bias_correction_settles(double beta) {
+    if (beta == 0.0) return 1;
+    const double t = ceil(-55.0 / log2(beta)); /* beta in (0, 1): check_training */
+    if (!(t < 0x1p60)) return INT64_MAX;
+    int64_t step = (int64_t)t;
+    while (pow(beta, (double)step) > 0x1p-55) step++; /* log2 rounded */
+    return step;
+}
+
+static double bias_correction(double beta, int64_t step, int64_t settled) {
+    return step >= settled ? 1.0 : 1.0 - pow(beta, (double)step);
+}
+
 static void optimizer_step(const pn_mlp *net, const pn_dtype_kernels *k, const pn_train_config *c,
                            pn_train_state *s, workspace *w) {
     const int64_t P = param_count(net);
@@ -480,7 +500,9 @@ static void optimizer_step(const pn_mlp *net, const pn_dtype_kernels *k, const p
     const int penalty = c->regularization_rate != 0.0 ? c->regularization : PN_REG_NONE;
     if (penalty == PN_REG_L2) penalise(net, c, w->grad);
     if (c->optimizer == PN_OPT_ADAM)
-        k->adam(net->params, w->grad, s->opt_a, s->opt_b, P, c, s->step);
+        k->adam(net->params, w->grad, s->opt_a, s->opt_b, P, c,
+                bias_correction(c->beta1, s->step, w->adam_settled[0]),
+                bias_correction(c->beta2, s->step, w->adam_settled[1]));
     else
         k->sgd(net->params, w->grad, s->opt_a, P, c, s->step == 1);
     if (penalty == PN_REG_L1) penalise(net, c, NULL);
@@ -586,6 +608,10 @@ pn_status pn_train(const pn_mlp *net, const pn_train_config *c, const pn_train_d
     workspace w;
     if ((st = workspace_alloc(&w, net, rows, d->n, d->grid_n, batch)) != PN_OK) return st;
     load_training_set(net, c->loss, d, &w);
+    if (c->optimizer == PN_OPT_ADAM) {
+        w.adam_settled[0] = bias_correction_settles(c->beta1);
+        w.adam_settled[1] = bias_correction_settles(c->beta2);
+    }
     if (d->grid_n) transpose(net->dtype, d->grid, NULL, d->grid_n, net->sizes[0], w.gT, w.ld_g);
     const int64_t stop = s->epoch + epochs;
     for (;;) {

@@ -475,3 +475,23 @@ def test_moments_of_a_dead_unit_go_to_zero_not_subnormal(simd, dtype, optimizer)
     np.testing.assert_array_equal(params[dead], before[dead])
     live = [i for i in range(10) if i not in dead]
     assert (params[live] != before[live]).all() and (opt_a[live] != 0).all()
+
+
+@pytest.mark.parametrize("betas", [(0.01, 0.05), (0.0, 0.2)])
+def test_adam_steps_bit_for_bit_as_its_formula_past_the_bias_corrections_end(simd, betas):
+    """Adam's bias corrections 1 - beta^t round to exactly 1 from some step
+    on (t = 9, 13 and 24 for betas 0.01, 0.05 and 0.2); the C loop then
+    stops calling pow, and must not stop early: small betas make a step too
+    early visible (1 - 0.01^8 is 1 - 1e-16).  A 1-1 linear net on one sample
+    at x = 1 has a gradient without rounding, 2 (w + b - y) for both
+    parameters, so its whole trajectory is the update formula's, bit for bit."""
+    epochs = 120
+    net = pyneuron.Network([1, 1], output_activation="identity", seed=0)
+    w, b = float(net.layers[0].W[0, 0]), float(net.layers[0].b[0])
+    traj = net.fit(np.ones((1, 1)), np.full((1, 1), 0.3), optimizer=pyneuron.Adam(lr=0.05, betas=betas),
+                   epochs=epochs, schedule=np.arange(epochs + 1))
+    params, opt = [np.array([w]), np.array([b])], AdamRef(lr=0.05, betas=betas)
+    for epoch in range(epochs + 1):
+        np.testing.assert_array_equal(traj.flat_params[epoch], np.concatenate(params), err_msg=f"epoch {epoch}")
+        g = 2 * (params[0] + params[1] - 0.3)
+        opt.step(params, [g, g.copy()])
