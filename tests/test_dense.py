@@ -8,6 +8,7 @@ import pyneuron.functional as F
 SHAPES = [  # (n, in, out)
     (1, 1, 1), (2, 1, 2), (256, 1, 2), (256, 2, 2), (7, 13, 5), (6, 16, 32), (13, 3, 33),
     (25, 17, 47), (64, 64, 64), (3, 300, 5), (5, 600, 1030), (300, 5, 7), (0, 3, 4), (4, 0, 3),
+    (300, 130, 70),  # dW = x^T dy blocked: x^T packed down its columns, two K and two MC blocks
 ]
 TOL = {np.float32: dict(rtol=2e-5, atol=2e-5), np.float64: dict(rtol=1e-12, atol=1e-12)}
 
