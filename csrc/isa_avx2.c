@@ -8,6 +8,7 @@
 #define LANES_UNITS 2
 #define LANES_INPUTS 2
 #define PN_FMA_FUSED 1 /* v_fma rounds once: a*b - p is exact */
+#define PN_EXP_TABLE 0 /* no permute across a 256-bit register holds 16 doubles */
 #define PN_LEVEL PN_SIMD_AVX2
 #define PN_TABLE pn_kernels_avx2
 #include "kernels/isa_kernels.inc"

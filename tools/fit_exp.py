@@ -8,6 +8,12 @@ literals of the precision's type, and the error with them rounded to it.
 
     python tools/fit_exp.py [DEGREE]              # float32 (default 5): Lawson's IRLS in float64
     python tools/fit_exp.py --float64 [DEGREE]    # float64 (default 11): Chebyshev fit in mpmath
+    python tools/fit_exp.py --float64-table [DEGREE]  # float64 after a 16-entry table (default 6)
+
+The table variant (levels with PN_EXP_TABLE) reduces further, by n/16:
+e^z = 2^(n/16) e^r with |r| <= ln2/32, 2^(j/16) from a table of 16
+doubles and each entry's own rounding error (relative to it) from a second
+one; it prints both tables too.
 
 float32 uses Lawson's iteratively reweighted least squares on a dense grid
 (reference in mpmath); float64 needs more precision than a float64 least
@@ -37,11 +43,11 @@ def fit(degree: int):
     return coef, r, target
 
 
-def fit_float64(degree: int):
+def fit_float64(degree: int, steps: int = 1):
     """Coefficients (mpf, lowest first) and the maximum relative error of P
-    with them rounded to float64, over a dense grid."""
+    with them rounded to float64, over a dense grid of |r| <= ln2 / (2 steps)."""
     with mpmath.workdps(60):
-        a = mpmath.log(2) / 2 * mpmath.mpf("1.0001")
+        a = mpmath.log(2) / (2 * steps) * mpmath.mpf("1.0001")
 
         def p(r):
             return mpmath.expm1(r) / r if r else mpmath.mpf(1)
@@ -54,6 +60,18 @@ def fit_float64(degree: int):
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--float64-table"]:
+        degree = int(sys.argv[2]) if len(sys.argv) > 2 else 6
+        coef, worst = fit_float64(degree, steps=16)
+        print(f"degree {degree}: max relative error of P with float64 coefficients {worst:.3g} "
+              f"({worst / 2**-53:.3f} ulp of float64)")
+        print("P:", ", ".join(c.hex() for c in coef))
+        with mpmath.workdps(60):
+            exact = [mpmath.mpf(2) ** (mpmath.mpf(j) / 16) for j in range(16)]
+            hi = [float(t) for t in exact]
+            print("2^(j/16):", ", ".join(t.hex() for t in hi))
+            print("its error:", ", ".join(float((t - h) / h).hex() for t, h in zip(exact, hi)))
+        sys.exit()
     if sys.argv[1:2] == ["--float64"]:
         degree = int(sys.argv[2]) if len(sys.argv) > 2 else 11
         coef, worst = fit_float64(degree)

@@ -46,8 +46,10 @@ class Mutant:
     #: pytest arguments, run in tests/
     tests: str
     why: str
-    #: where the tests run: "native", or "arm64" -- cross-built and run under
-    #: qemu by tools/test_arm64.sh, for the kernels only AArch64 compiles
+    #: where the tests run: "native"; "avx512" -- native, for code only that
+    #: level runs, so not run (and said so) on a CPU without it; or "arm64" --
+    #: cross-built and run under qemu by tools/test_arm64.sh, for the kernels
+    #: only AArch64 compiles
     platform: str = "native"
 
     @property
@@ -61,6 +63,16 @@ MUTANTS = [
            "0x1p+0, 0x1.fffffep-2,", "0x1p+0, 0x1.0004p-1,",
            "test_gradients.py -k 'float32_backward and sigmoid'",
            "float32 exp's r^2 coefficient 0.02% off: a few ulp in every float32 backward"),
+    Mutant("exp-table-entries-unrefined", "kernels", "csrc/kernels/math.inc",
+           "v_fma(err, v_add(v_set((T)1), qr), qr)};", "qr};",
+           "test_accuracy.py -k 'float64 and (tanh or elu)'",
+           "2^(j/16) taken as its rounded value: expm1 and tanh near 0.02 lose up to 10 ulp",
+           platform="avx512"),
+    Mutant("exp-table-index-off-by-one", "kernels", "csrc/simd/isa_avx512.h",
+           "_mm512_permutex2var_pd(_mm512_loadu_pd(table), _mm512_castpd_si512(v),",
+           "_mm512_permutex2var_pd(_mm512_loadu_pd(table), _mm512_add_epi64(_mm512_castpd_si512(v), _mm512_set1_epi64(1)),",
+           "test_accuracy.py -k 'float64 and sigmoid'",
+           "2^((j+1)/16) for 2^(j/16): every float64 exponential off by 4%", platform="avx512"),
     Mutant("leaky-relu-backward-slope-sign", "kernels", "csrc/kernels/activations.inc",
            "return v_select(v_gt(x, ZERO), g, v_mul(a, g));", "return v_select(v_gt(x, ZERO), g, v_mul(v_sub(ZERO, a), g));",
            "test_gradients.py -k leaky_relu", "the negative side's slope flipped"),
@@ -613,7 +625,7 @@ def check_list(mutants: list[Mutant], root: Path = ROOT) -> list[str]:
             problems.append(f"{m.id}: the text to replace occurs {count} times in {m.file}, not once")
         if m.old == m.new:
             problems.append(f"{m.id}: the edit changes nothing")
-        if m.platform not in ("native", "arm64"):
+        if m.platform not in ("native", "avx512", "arm64"):
             problems.append(f"{m.id}: unknown platform {m.platform!r}")
     return problems
 
@@ -674,6 +686,13 @@ class Scratch:
             return -1, "timeout", time.perf_counter() - started
         return result.returncode, result.stdout + result.stderr, time.perf_counter() - started
 
+    def simd_levels(self) -> list[str]:
+        """The SIMD levels this CPU runs, as the scratch build sees them."""
+        env = {**os.environ, "PYTHONPATH": str(self.dir)}
+        return subprocess.run([sys.executable, "-c", "import pyneuron; print(*pyneuron.simd_levels())"],
+                              cwd=self.dir / "tests", env=env, capture_output=True, text=True,
+                              check=True).stdout.split()
+
     def check_imports_itself(self) -> None:
         env = {**os.environ, "PYTHONPATH": str(self.dir)}
         where = subprocess.run([sys.executable, "-c", "import pyneuron; print(pyneuron.__file__)"], cwd=self.dir / "tests",
@@ -701,6 +720,11 @@ def run(mutants: list[Mutant], keep: bool = False) -> int:
     try:
         scratch = Scratch(directory)
         scratch.check_imports_itself()
+        levels = scratch.simd_levels()
+        not_run = [m for m in mutants if m.platform == "avx512" and "avx512" not in levels]
+        for m in not_run:
+            log(f"{'not run':>16}  {m.id:<45} this CPU has no avx512 level")
+        mutants = [m for m in mutants if m not in not_run]
         # Python-only edits first, against the unmutated build; then C edits, each rebuilt.
         order = sorted(mutants, key=lambda m: m.is_c)
         selections = sorted({(m.tests, m.platform) for m in order})
@@ -733,7 +757,8 @@ def run(mutants: list[Mutant], keep: bool = False) -> int:
         survived = [m for m, v, _ in results if v == "SURVIVED"]
         errors = [m for m, v, _ in results if v.startswith("error")]
         log(f"\n{len(results) - len(survived) - len(errors)} of {len(results)} mutants caught, "
-            f"{len(survived)} survived, {len(errors)} errors, in {time.perf_counter() - started:.0f} s")
+            f"{len(survived)} survived, {len(errors)} errors, in {time.perf_counter() - started:.0f} s"
+            + (f"; {len(not_run)} not run (no avx512 level on this CPU)" if not_run else ""))
         for m in survived:
             log(f"SURVIVED: {m.id} ({m.file}): {m.why}; tests: {m.tests}")
         return 0 if not survived and not errors else 1

@@ -101,5 +101,13 @@ PN_SI f64_v f64_expo(f64_v v) {
 }
 PN_SI double f64_hsum(f64_v v) { return _mm512_reduce_add_pd(v); }
 PN_SI double f64_hmax(f64_v v) { return _mm512_reduce_max_pd(v); }
+/* For PN_EXP_TABLE (math.inc), where v holds a magic-biased integer m in
+ * its low bits: table[m mod 16], from two registers; and pow2b of m / 16. */
+PN_SI f64_v f64_lookup16(const double *table, f64_v v) {
+    return _mm512_permutex2var_pd(_mm512_loadu_pd(table), _mm512_castpd_si512(v), _mm512_loadu_pd(table + 8));
+}
+PN_SI f64_v f64_pow2b16(f64_v v) {
+    return _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_srli_epi64(_mm512_castpd_si512(v), 4), 52));
+}
 
 #endif

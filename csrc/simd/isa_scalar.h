@@ -20,6 +20,10 @@
  *   P_mant(v) P_expo(v) mantissa in [1,2) and unbiased exponent (as T) of
  *                       a positive normal v
  *   P_hsum P_hmax       horizontal reductions to a scalar
+ *
+ * Levels that set PN_EXP_TABLE (isa_*.c) also have, for f64:
+ *   P_lookup16(table, v) table[m mod 16], m the integer in v's low bits
+ *   P_pow2b16(v)        P_pow2b of that integer divided by 16
  */
 #ifndef PN_ISA_SCALAR_H
 #define PN_ISA_SCALAR_H
