@@ -349,7 +349,8 @@ def sweep(x: ArrayLike, y: ArrayLike | Mapping[str, ArrayLike], layers: Sequence
     if not isinstance(layers, (list, tuple)):
         raise ValueError(f"sweep: layers must be a list of sizes, got {layers!r}")
     plan = _Plan(np.asarray(x), targets, tuple(layers), int(epochs), loss, output_activation, np.dtype(dtype),
-                 int(snapshots) if isinstance(snapshots, (int, np.integer)) else snapshots)
+                 int(snapshots) if isinstance(snapshots, (int, np.integer)) and not isinstance(snapshots, bool)
+                 else snapshots)
     # Check every run's settings before training any: a mistake in run 900
     # should not surface after 899 runs.  fit's own checks run once per
     # combination of settings other than the seeds, whose check is cheap.

@@ -122,6 +122,8 @@ def test_summaries_helpers_and_chosen_trajectories():
     ({"trajectories": [4]}, ValueError, "sweep: trajectories asks for run 4; there are 1 runs"),
     ({"batch_size": [0]}, ValueError, "sweep: batch_size must be a positive integer"),
     ({"chunk_size": 0}, ValueError, "sweep: chunk_size must be a positive integer"),
+    ({"snapshots": 1}, ValueError, "sweep: snapshots must be an integer >= 2, got 1"),
+    ({"snapshots": True}, ValueError, "sweep: snapshots must be an integer >= 2, got True"),
 ])
 def test_bad_settings_are_refused_before_any_run(kwargs, error, message):
     x, y = datasets.exp_decay()
