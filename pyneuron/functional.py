@@ -139,9 +139,8 @@ def _kernels(spec: Activation) -> tuple[Kernel, Kernel]:
     name, bname = spec.name, spec.name + "_backward"
     default = spec.kernel_args({p.name: p.default for p in spec.params})
     codes, ndarray, empty_like, from_buffer, chars = _DTYPE_CODES, _ndarray, _empty_like, _from_buffer, _CHARS
-    # identity's result is the copy itself: no kernel call at all
-    copy_only = spec.code == lib.PN_ACT_IDENTITY
-    copy_max = sys.maxsize if copy_only else _COPY_MAX
+    # identity's result is the copy itself, which the kernel then leaves alone
+    copy_max = sys.maxsize if spec.code == lib.PN_ACT_IDENTITY else _COPY_MAX
     act_forward, act_backward = lib.pn_act_forward, lib.pn_act_backward
 
     pname, variants = (spec.params[0].name, spec.params[0].variants) if spec.params else (None, None)
@@ -171,8 +170,6 @@ def _kernels(spec: Activation) -> tuple[Kernel, Kernel]:
                         n = x.size
                         if n <= copy_max:
                             y = x.copy()
-                            if copy_only:
-                                return y
                             b = from_buffer(y)
                             if not act_forward(code, dtype, b, b, n, alpha):
                                 return y
@@ -199,8 +196,6 @@ def _kernels(spec: Activation) -> tuple[Kernel, Kernel]:
                         n = x.size
                         if n <= copy_max:
                             dx = grad.copy()
-                            if copy_only:
-                                return dx
                             b = from_buffer(dx)
                             if not act_backward(code, dtype, from_buffer(x), b, b, n, alpha):
                                 return dx

@@ -365,10 +365,6 @@ MUTANTS = [
            "elif type(value) is float and value - value == 0.0:", "elif type(value) is float:",
            "test_inputs.py -k parameters_are_validated",
            "alpha=nan or inf skips kernel_args' check and reaches the kernel"),
-    Mutant("identity-returns-its-input", "api", "pyneuron/functional.py",
-           "                            if copy_only:\n                                return y\n",
-           "                            if copy_only:\n                                return x\n",
-           "test_inputs.py -k results_neither", "F.identity(x) is x: writing to the result changes the input"),
     Mutant("fast-path-out-shape-unchecked", "api", "pyneuron/functional.py",
            "                    elif out.dtype is x.dtype and out.shape == x.shape:\n"
            "                        if not act_forward(",
