@@ -34,7 +34,7 @@
 #define v_select PN_OP(select)
 #define v_pow2b PN_OP(pow2b)
 #define v_lookup16 PN_OP(lookup16) /* levels with PN_EXP_TABLE only */
-#define v_pow2b16 PN_OP(pow2b16)   /* likewise */
+#define v_pow2b16_times PN_OP(pow2b16_times) /* likewise */
 #define v_mant PN_OP(mant)
 #define v_expo PN_OP(expo)
 #define v_hsum PN_OP(hsum)

@@ -102,12 +102,20 @@ PN_SI f64_v f64_expo(f64_v v) {
 PN_SI double f64_hsum(f64_v v) { return _mm512_reduce_add_pd(v); }
 PN_SI double f64_hmax(f64_v v) { return _mm512_reduce_max_pd(v); }
 /* For PN_EXP_TABLE (math.inc), where v holds a magic-biased integer m in
- * its low bits: table[m mod 16], from two registers; and pow2b of m / 16. */
+ * its low 16 bits: table[m mod 16], from two registers; and that entry (in
+ * [1, 2)) times pow2b of m / 16, built by adding m's bits, shifted to the
+ * exponent field, to the entry's -- after taking 1023 and m mod 16 (which
+ * the shift carries into the significand) off each entry's bits once. */
 PN_SI f64_v f64_lookup16(const double *table, f64_v v) {
     return _mm512_permutex2var_pd(_mm512_loadu_pd(table), _mm512_castpd_si512(v), _mm512_loadu_pd(table + 8));
 }
-PN_SI f64_v f64_pow2b16(f64_v v) {
-    return _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_srli_epi64(_mm512_castpd_si512(v), 4), 52));
+PN_SI f64_v f64_pow2b16_times(const double *table, f64_v v) {
+    const __m512i j = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0), one = _mm512_set1_epi64(1023ll << 4);
+    const __m512i lo = _mm512_sub_epi64(_mm512_castpd_si512(_mm512_loadu_pd(table)),
+                                        _mm512_slli_epi64(_mm512_add_epi64(one, j), 48));
+    const __m512i hi = _mm512_sub_epi64(_mm512_castpd_si512(_mm512_loadu_pd(table + 8)),
+                                        _mm512_slli_epi64(_mm512_add_epi64(one, _mm512_add_epi64(j, _mm512_set1_epi64(8))), 48));
+    const __m512i b = _mm512_castpd_si512(v);
+    return _mm512_castsi512_pd(_mm512_add_epi64(_mm512_permutex2var_epi64(lo, b, hi), _mm512_slli_epi64(b, 48)));
 }
-
 #endif

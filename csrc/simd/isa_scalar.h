@@ -23,7 +23,8 @@
  *
  * Levels that set PN_EXP_TABLE (isa_*.c) also have, for f64:
  *   P_lookup16(table, v) table[m mod 16], m the integer in v's low bits
- *   P_pow2b16(v)        P_pow2b of that integer divided by 16
+ *   P_pow2b16_times(table, v)  table[m mod 16] * P_pow2b(m / 16), for
+ *                       entries in [1, 2) and m < 2^16
  */
 #ifndef PN_ISA_SCALAR_H
 #define PN_ISA_SCALAR_H
