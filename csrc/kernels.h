@@ -49,11 +49,15 @@ typedef void (*pn_dot_rows_fn)(int64_t M, int64_t N, int64_t K, const void *A, i
 #define PN_MAX_LAYERS 64
 /* Networks whose widths are all at most this run the lanes pass (train.c). */
 #define PN_LANES_MAX_WIDTH 64
-/* The lanes pass works on blocks of this many samples, and its
- * feature-major arrays hold a multiple of it, the padding zero.  128, not
- * 64: half the per-block work of a tiny net (the 1-2-2-1 headline trained
- * 14% faster at avx512); 256 pushed a 32-wide net's block out of L1. */
-#define PN_LANES_PAD 128
+/* The lanes pass works on blocks of PN_LANES_BLOCK_BYTES per unit: 128
+ * float64 or 256 float32 samples.  Not less: a tiny net's per-block work
+ * is about a third of its pass (the 1-2-2-1 headline trained 14% faster
+ * at avx512 with 128 float64 samples than with 64, and float32 ~10% faster
+ * with 256 than with 128); not more: 2 KB pushed a 32-wide net's block out
+ * of L1.  Its feature-major arrays hold a multiple of PN_LANES_PAD samples,
+ * the most a block holds, the padding zero. */
+#define PN_LANES_BLOCK_BYTES 1024
+#define PN_LANES_PAD 256
 
 /* One pass of a network over m samples held feature-major: unit u of
  * sample s at X[u * ld + s], ld a multiple of PN_LANES_PAD. */

@@ -135,8 +135,8 @@ typedef struct {
 
 /* Bytes of the lanes pass's work buffer (kernels/lanes.inc carves it): per
  * layer a block's activations and derivatives, two blocks of the widest
- * layer's gradient (rows of PN_LANES_PAD elements of at most 8 bytes), and
- * a vector (at most 64 bytes) per parameter and per unit. */
+ * layer's gradient (rows of PN_LANES_BLOCK_BYTES), and a vector (at most
+ * 64 bytes) per parameter and per unit. */
 static int64_t lanes_work_bytes(const pn_mlp *net) {
     int64_t rows = 0, vectors = param_count(net), widest = 0;
     for (int l = 0; l < net->n_layers; l++) {
@@ -145,7 +145,7 @@ static int64_t lanes_work_bytes(const pn_mlp *net) {
         widest = net->sizes[l + 1] > widest ? net->sizes[l + 1] : widest;
         widest = net->sizes[l] > widest ? net->sizes[l] : widest;
     }
-    return (rows + 2 * widest) * PN_LANES_PAD * 8 + vectors * 64;
+    return (rows + 2 * widest) * PN_LANES_BLOCK_BYTES + vectors * 64;
 }
 
 /* rows: the most samples a pass sees (the layer-by-layer path's arrays). */
