@@ -189,6 +189,18 @@ def test_bce_classifier_matches_reference(simd):
     assert ((net.predict(X) > 0.5) == (Y > 0.5)).mean() > 0.9
 
 
+def test_mse_through_an_output_activation_matches_reference(simd):
+    """MSE behind a sigmoid output, on the lanes path: the output layer's
+    gradient carries the activation's derivative (identity outputs skip it)."""
+    X, Y = datasets.circle(n=120, noise=0.1, seed=2)
+    net = pyneuron.Network([2, 6, 1], activation="tanh", output_activation="sigmoid", seed=1)
+    assert net.path == "lanes"
+    ref = reference_for(net, "mse")
+    traj = net.fit(X, Y, loss="mse", optimizer=pyneuron.SGD(lr=0.5), epochs=150, snapshots=10)
+    expected = train(ref, SGDRef(lr=0.5), X, Y, 150, len(X), True, 0, set(traj.epochs.tolist()))
+    assert_follows_reference(traj, expected)
+
+
 def three_blobs(n=150, seed=0):
     """Three Gaussian blobs in random order (so a minibatch's labels are
     only right if they are taken with their shuffled rows)."""
