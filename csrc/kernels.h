@@ -52,7 +52,7 @@ typedef void (*pn_dot_rows_fn)(int64_t M, int64_t N, int64_t K, const void *A, i
 /* The lanes pass works on blocks of PN_LANES_BLOCK_BYTES per unit: 128
  * float64 or 256 float32 samples.  Not less: a tiny net's per-block work
  * is about a third of its pass (the 1-2-2-1 headline trained 14% faster
- * at avx512 with 128 float64 samples than with 64, and float32 ~10% faster
+ * at avx512 with 128 float64 samples than with 64, and float32 5-8% faster
  * with 256 than with 128); not more: 2 KB pushed a 32-wide net's block out
  * of L1.  Its feature-major arrays hold a multiple of PN_LANES_PAD samples,
  * the most a block holds, the padding zero. */
