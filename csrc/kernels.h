@@ -57,7 +57,7 @@ typedef void (*pn_dot_rows_fn)(int64_t M, int64_t N, int64_t K, const void *A, i
  * of L1.  Its feature-major arrays hold a multiple of PN_LANES_PAD samples,
  * the most a block holds, the padding zero. */
 #define PN_LANES_BLOCK_BYTES 1024
-#define PN_LANES_PAD 256
+#define PN_LANES_PAD (PN_LANES_BLOCK_BYTES / 4) /* float32's block */
 
 /* One pass of a network over m samples held feature-major: unit u of
  * sample s at X[u * ld + s], ld a multiple of PN_LANES_PAD. */
