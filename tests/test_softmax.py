@@ -194,3 +194,31 @@ def test_backward_of_gradients_near_the_dtype_maximum(simd, log, dtype):
         bound = SOFTMAX_ULPS * np.finfo(dtype).eps * scale + np.finfo(dtype).tiny
         off = in_range & ~(np.abs(got - expected) <= bound)
         assert not off.any(), f"row length {length}: off at {np.argwhere(off)[:4].tolist()}"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_backward_of_gradients_near_the_dtype_minimum(simd, dtype):
+    """Gradients at the bottom of the dtype's range: their products with the
+    probabilities, sum(grad y), underflow to subnormals where each rounding
+    is a whole unit of the smallest subnormal, and a row of them adds up to
+    several where the result is itself subnormal.  Every result stays within
+    one smallest subnormal of the exact one, plus the usual bound."""
+    info = np.finfo(dtype)
+    for length in ROW_LENGTHS:
+        rng = np.random.default_rng(length)
+        x = (200 - rng.exponential(4, (4, length))).astype(dtype)  # e^(x - max) spread over (2^-30, 1]
+        x[:, 0] = 210  # one dominant probability, whose gradient is sum(grad y) nearly whole
+        grad = rng.choice([0.0, info.tiny, info.tiny / 2 ** 16, info.smallest_subnormal * 3],
+                          size=x.shape).astype(dtype)
+        grad[1] *= -1
+        grad[3, ::2] = -grad[3, ::2]
+        got = F.softmax_backward(x, grad)
+        xl, gl = x.astype(np.longdouble), grad.astype(np.longdouble)
+        y = np.exp(xl - xl.max(-1, keepdims=True))
+        y /= y.sum(-1, keepdims=True)
+        expected = y * (gl - (gl * y).sum(-1, keepdims=True))
+        scale = y * (np.abs(gl) + (np.abs(gl) * y).sum(-1, keepdims=True))
+        bound = SOFTMAX_ULPS * info.eps * scale + info.smallest_subnormal
+        off = ~(np.abs(got - expected) <= bound)
+        assert not off.any(), (f"row length {length}: off at {np.argwhere(off)[:4].tolist()}: "
+                               f"{got[off][:3].tolist()} instead of {expected[off][:3].tolist()}")
