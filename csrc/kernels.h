@@ -50,14 +50,19 @@ typedef void (*pn_dot_rows_fn)(int64_t M, int64_t N, int64_t K, const void *A, i
 /* Networks whose widths are all at most this run the lanes pass (train.c). */
 #define PN_LANES_MAX_WIDTH 64
 /* The lanes pass works on blocks of PN_LANES_BLOCK_BYTES per unit: 128
- * float64 or 256 float32 samples.  Not less: a tiny net's per-block work
- * is about a third of its pass (the 1-2-2-1 headline trained 14% faster
- * at avx512 with 128 float64 samples than with 64, and float32 5-8% faster
- * with 256 than with 128); not more: 2 KB pushed a 32-wide net's block out
- * of L1.  Its feature-major arrays hold a multiple of PN_LANES_PAD samples,
- * the most a block holds, the padding zero. */
+ * float64 or 256 float32 samples, and twice that (up to PN_LANES_PAD
+ * samples: float64's 256) for a network whose whole work set still fits
+ * PN_LANES_L1_BYTES (train.c, lanes_block).  Not less: a tiny net's
+ * per-block work is about a third of its pass (the 1-2-2-1 headline
+ * trained 14% faster at avx512 with 128 float64 samples than with 64,
+ * float32 5-8% faster with 256 than with 128, and float64 leaky ReLU 12%
+ * faster with 256 than with 128); not more where the set would leave L1:
+ * 2 KB per unit made the 2-8-8-1 circle net 2% slower, a 32-wide net more.
+ * Its feature-major arrays hold a multiple of PN_LANES_PAD samples, the
+ * most a block holds, the padding zero. */
 #define PN_LANES_BLOCK_BYTES 1024
 #define PN_LANES_PAD (PN_LANES_BLOCK_BYTES / 4) /* float32's block */
+#define PN_LANES_L1_BYTES (32 * 1024)          /* the smallest L1 data cache of the cores targeted */
 
 /* One pass of a network over m samples held feature-major: unit u of
  * sample s at X[u * ld + s], ld a multiple of PN_LANES_PAD. */
@@ -65,12 +70,13 @@ typedef struct pn_lanes_pass {
     const void *X;       /* inputs x ld */
     const void *Y;       /* MSE, BCE: targets, outputs x ld; XENT: class labels as values, 1 x ld */
     int64_t m, ld;
+    int64_t block;       /* samples per block: whole register tiles, at most PN_LANES_PAD (train.c) */
     int loss;            /* pn_train_loss */
     double scale;        /* 1 / the count the loss is the mean over */
     void *grad;          /* NULL: forward only; else the gradient of the loss, one per parameter */
     void *out;           /* NULL, or the network's outputs, outputs x ld */
     int64_t *stats;      /* NULL, or per layer: dead units, saturated (sample, unit) pairs (needs grad) */
-    void *work;          /* pn_lanes_work_bytes(net) bytes, 64-byte aligned */
+    void *work;          /* lanes_work_bytes(net, block) bytes (train.c), 64-byte aligned */
 } pn_lanes_pass;
 
 /* Returns the loss (0 when forward only). */

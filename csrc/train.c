@@ -126,6 +126,7 @@ typedef struct {
     /* the lanes path */
     void *outT;                                 /* outputs x ld_g: the network's outputs on the grid */
     void *lanes_work;
+    int64_t lanes_block;                        /* its samples per block */
     int64_t adam_settled[2];                    /* steps from which 1 - beta1^t, 1 - beta2^t are exactly 1 */
     /* the gradient of the current state, left by a snapshot for the epoch that follows */
     int fresh;
@@ -133,11 +134,11 @@ typedef struct {
     void *block;
 } workspace;
 
-/* Bytes of the lanes pass's work buffer (kernels/lanes.inc carves it): per
- * layer a block's activations and derivatives, two blocks of the widest
- * layer's gradient (rows of PN_LANES_BLOCK_BYTES), and a vector (at most
- * 64 bytes) per parameter and per unit. */
-static int64_t lanes_work_bytes(const pn_mlp *net) {
+/* Bytes of the lanes pass's work buffer (kernels/lanes.inc carves it) for
+ * blocks of `block` samples: per layer a block's activations and
+ * derivatives, two blocks of the widest layer's gradient, and a vector (at
+ * most 64 bytes) per parameter and per unit. */
+static int64_t lanes_work_bytes(const pn_mlp *net, int64_t block) {
     int64_t rows = 0, vectors = param_count(net), widest = 0;
     for (int l = 0; l < net->n_layers; l++) {
         rows += 2 * net->sizes[l + 1];
@@ -145,7 +146,16 @@ static int64_t lanes_work_bytes(const pn_mlp *net) {
         widest = net->sizes[l + 1] > widest ? net->sizes[l + 1] : widest;
         widest = net->sizes[l] > widest ? net->sizes[l] : widest;
     }
-    return (rows + 2 * widest) * PN_LANES_BLOCK_BYTES + vectors * 64;
+    return (rows + 2 * widest) * block * (int64_t)elem_size(net->dtype) + vectors * 64;
+}
+
+/* Samples per block of the lanes pass (kernels.h): PN_LANES_BLOCK_BYTES
+ * per unit, or twice that where the block stays within PN_LANES_PAD
+ * samples and the network's work set within PN_LANES_L1_BYTES -- the two
+ * sizes kernels/lanes.inc compiles. */
+static int64_t lanes_block(const pn_mlp *net) {
+    const int64_t base = PN_LANES_BLOCK_BYTES / (int64_t)elem_size(net->dtype);
+    return 2 * base <= PN_LANES_PAD && lanes_work_bytes(net, 2 * base) <= PN_LANES_L1_BYTES ? 2 * base : base;
 }
 
 /* rows: the most samples a pass sees (the layer-by-layer path's arrays). */
@@ -167,7 +177,8 @@ static pn_status workspace_alloc(workspace *w, const pn_mlp *net, int64_t rows, 
     int64_t elems = w->ld_x * (in + 2 * out + 1) + w->ld_g * (in + out) + w->ld_b * (in + out + 1) + P;
     int64_t bytes = 0;
     if (w->lanes) {
-        bytes = lanes_work_bytes(net);
+        w->lanes_block = lanes_block(net);
+        bytes = lanes_work_bytes(net, w->lanes_block);
     } else {
         elems += 2 * rows * width + 2 * rows * out;
         for (int l = 0; l < L; l++) elems += 3 * rows * net->sizes[l + 1];
@@ -347,8 +358,9 @@ static pn_status train_pass(const pn_mlp *net, const pn_dtype_kernels *k, const 
                             workspace *w, double *loss, int64_t *counts) {
     if (w->lanes) {
         const int64_t count = c->loss == PN_TRAIN_XENT ? m : m * net->sizes[net->n_layers];
-        pn_lanes_pass p = {.X = inT, .Y = yT, .m = m, .ld = ld, .loss = c->loss, .scale = 1.0 / (double)count,
-                           .grad = w->grad, .out = NULL, .stats = counts, .work = w->lanes_work};
+        pn_lanes_pass p = {.X = inT, .Y = yT, .m = m, .ld = ld, .block = w->lanes_block, .loss = c->loss,
+                           .scale = 1.0 / (double)count, .grad = w->grad, .out = NULL, .stats = counts,
+                           .work = w->lanes_work};
         *loss = k->lanes_pass(net, &p);
         return PN_OK;
     }
@@ -366,8 +378,8 @@ static pn_status outputs(const pn_mlp *net, const pn_dtype_kernels *k, const voi
                          workspace *w, void *dst) {
     const int64_t out = net->sizes[net->n_layers];
     if (w->lanes) {
-        pn_lanes_pass p = {.X = inT, .m = m, .ld = ld, .loss = PN_TRAIN_MSE, .scale = 1.0, .out = w->outT,
-                           .work = w->lanes_work};
+        pn_lanes_pass p = {.X = inT, .m = m, .ld = ld, .block = w->lanes_block, .loss = PN_TRAIN_MSE, .scale = 1.0,
+                           .out = w->outT, .work = w->lanes_work};
         k->lanes_pass(net, &p);
         untranspose(net->dtype, w->outT, out, m, ld, dst);
         return PN_OK;

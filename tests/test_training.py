@@ -150,6 +150,22 @@ def test_lanes_tiles_and_their_remainders_match_reference(simd, opt):
     assert_follows_reference(traj, expected)
 
 
+@pytest.mark.parametrize("batch_size", [None, 48])
+@pytest.mark.parametrize("activation", ["sigmoid", "leaky_relu"])
+def test_tiny_networks_in_long_blocks_match_reference(simd, activation, batch_size):
+    """The headline's 1-2-2-1 net, whose work set fits L1 in blocks of twice
+    the samples (train.c, lanes_block: 256 float64 samples), on 300 samples:
+    a whole block, then a partial one; and minibatches of 48, each one
+    partial block."""
+    x, y = datasets.function("exp(-5*x)", n=300, x_range=(0, 1))
+    net = pyneuron.Network([1, 2, 2, 1], activation=activation, seed=3)
+    assert net.path == "lanes"
+    ref = reference_for(net, "mse")
+    traj = net.fit(x, y, optimizer=pyneuron.Adam(lr=0.01), epochs=60, batch_size=batch_size, seed=7, snapshots=10)
+    expected = train(ref, AdamRef(lr=0.01), x, y, 60, batch_size or len(x), True, 7, set(traj.epochs.tolist()))
+    assert_follows_reference(traj, expected)
+
+
 #: Wide layers run the layer-by-layer path: the same reference checks there,
 #: on sample counts that leave a partial vector (101, 103: no multiple of 2,
 #: 4, 8 or 16 lanes), minibatches of 48 and 32 ending in one too.
@@ -264,11 +280,13 @@ def test_float32_networks_match_reference(simd, activation, loss, opt, batch_siz
     assert_follows_reference(traj, expected, rtol=FLOAT32_RTOL, atol=FLOAT32_ATOL, norm_atol=FLOAT32_ATOL)
 
 
-@pytest.mark.parametrize("width,path", [(16, "lanes"), (72, "layers")])
+@pytest.mark.parametrize("width,path", [(2, "lanes"), (16, "lanes"), (72, "layers")])
 def test_unit_statistics_match_their_definitions(simd, width, path):
-    # 100 samples: not a whole number of vectors, so the statistics must skip
-    # the padding lanes, whose x = 0 lies outside the data
-    x, y = datasets.function("exp(-5*x)", n=100, x_range=(0.5, 1.5))
+    # 300 samples: whole blocks of the lanes pass (256 samples for width 2,
+    # 128 for 16: train.c, lanes_block), then a partial one that is not a
+    # whole number of vectors, so the statistics must skip the padding
+    # lanes, whose x = 0 lies outside the data
+    x, y = datasets.function("exp(-5*x)", n=300, x_range=(0.5, 1.5))
     # column: dead (0) or saturated (1); None: the smooth ReLU-likes record neither
     for act, column in (("relu", 0), ("leaky_relu", 0), ("sigmoid", 1), ("tanh", 1), ("elu", None)):
         net = pyneuron.Network([1, width, width, 1], activation=act, init="he", seed=5)
