@@ -55,7 +55,7 @@ typedef void (*pn_dot_rows_fn)(int64_t M, int64_t N, int64_t K, const void *A, i
  * PN_LANES_L1_BYTES (train.c, lanes_block).  Not less: a tiny net's
  * per-block work is about a third of its pass (the 1-2-2-1 headline
  * trained 14% faster at avx512 with 128 float64 samples than with 64,
- * float32 5-8% faster with 256 than with 128, and float64 leaky ReLU 12%
+ * float32 5-8% faster with 256 than with 128, and float64 leaky ReLU 9%
  * faster with 256 than with 128); not more where the set would leave L1:
  * 2 KB per unit made the 2-8-8-1 circle net 2% slower, a 32-wide net more.
  * Its feature-major arrays hold a multiple of PN_LANES_PAD samples, the
