@@ -9,6 +9,7 @@
 #define LANES_INPUTS 2
 #define PN_FMA_FUSED 1 /* v_fma rounds once: a*b - p is exact */
 #define PN_EXP_TABLE 0 /* no permute across a 256-bit register holds 16 doubles */
+#define PN_TANH_TABLE 0 /* nor 32 floats: 4 permutes and 3 blends a coefficient */
 #define PN_LEVEL PN_SIMD_AVX2
 #define PN_TABLE pn_kernels_avx2
 #include "kernels/isa_kernels.inc"

@@ -9,6 +9,7 @@
 #define LANES_INPUTS 4
 #define PN_FMA_FUSED 1 /* v_fma rounds once: a*b - p is exact */
 #define PN_EXP_TABLE 1 /* float64 exp by 2^(j/16) from a table: two permutes */
+#define PN_TANH_TABLE 1 /* float32 tanh by 32 pieces: a permute a coefficient */
 #define PN_LEVEL PN_SIMD_AVX512
 #define PN_TABLE pn_kernels_avx512
 #include "kernels/isa_kernels.inc"

@@ -8,6 +8,7 @@
 #define LANES_INPUTS 2
 #define PN_FMA_FUSED 0 /* v_fma is a*b + c, rounded twice */
 #define PN_EXP_TABLE 0 /* one lane: the longer polynomial costs less than a table */
+#define PN_TANH_TABLE 0 /* float32 tanh from e^x, as at the levels without a 32-entry permute */
 #define PN_LEVEL PN_SIMD_BASELINE
 #define PN_TABLE pn_kernels_baseline
 #include "kernels/isa_kernels.inc"

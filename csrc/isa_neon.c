@@ -9,6 +9,7 @@
 #define LANES_INPUTS 4
 #define PN_FMA_FUSED 1 /* v_fma rounds once: a*b - p is exact */
 #define PN_EXP_TABLE 0 /* no permute across 16 doubles */
+#define PN_TANH_TABLE 0 /* nor across 32 floats */
 #define PN_LEVEL PN_SIMD_NEON
 #define PN_TABLE pn_kernels_neon
 #include "kernels/isa_kernels.inc"

@@ -35,6 +35,8 @@
 #define v_pow2b PN_OP(pow2b)
 #define v_lookup16 PN_OP(lookup16) /* levels with PN_EXP_TABLE only */
 #define v_pow2b16_times PN_OP(pow2b16_times) /* likewise */
+#define v_lookup32 PN_OP(lookup32) /* levels with PN_TANH_TABLE only (f32) */
+#define v_binade_quarter PN_OP(binade_quarter) /* likewise */
 #define v_mant PN_OP(mant)
 #define v_expo PN_OP(expo)
 #define v_hsum PN_OP(hsum)

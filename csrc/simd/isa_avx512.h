@@ -54,6 +54,16 @@ PN_SI f32_v f32_expo(f32_v v) {
 }
 PN_SI float f32_hsum(f32_v v) { return _mm512_reduce_add_ps(v); }
 PN_SI float f32_hmax(f32_v v) { return _mm512_reduce_max_ps(v); }
+/* For PN_TANH_TABLE (activations.inc): table[m mod 32] from two registers,
+ * and m from a's bits (sign 0, then exponent and the significand's top two
+ * bits: a's quarter binade). */
+PN_SI f32_v f32_lookup32(const float *table, f32_v v) {
+    return _mm512_permutex2var_ps(_mm512_loadu_ps(table), _mm512_castps_si512(v), _mm512_loadu_ps(table + 16));
+}
+PN_SI f32_v f32_binade_quarter(f32_v a, int e) {
+    __m512i m = _mm512_sub_epi32(_mm512_srli_epi32(_mm512_castps_si512(a), 21), _mm512_set1_epi32(((127 + e) << 2) - 1));
+    return _mm512_castsi512_ps(_mm512_min_epi32(_mm512_max_epi32(m, _mm512_setzero_si512()), _mm512_set1_epi32(31)));
+}
 
 /* ---- f64 ---- */
 typedef __m512d f64_v;

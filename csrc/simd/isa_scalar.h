@@ -25,6 +25,11 @@
  *   P_lookup16(table, v) table[m mod 16], m the integer in v's low bits
  *   P_pow2b16_times(table, v)  table[m mod 16] * P_pow2b(m / 16), for
  *                       entries in [1, 2) and m < 2^16
+ * and those that set PN_TANH_TABLE, for f32:
+ *   P_lookup32(table, v) table[m mod 32], m the integer in v's low bits
+ *   P_binade_quarter(a, e)  for a >= +0 or NaN, that m: 1 + the number of
+ *                       quarter binades between 2^e and a (a's top 10 bits
+ *                       minus 2^e's), 0 below 2^e, at most 31
  */
 #ifndef PN_ISA_SCALAR_H
 #define PN_ISA_SCALAR_H
