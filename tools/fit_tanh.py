@@ -44,10 +44,11 @@ def piece_bounds() -> list[tuple[float, float]]:
     return bounds[:30]
 
 
-def minimax_relative(y: np.ndarray, target: np.ndarray, basis: np.ndarray, rounds: int = 40) -> np.ndarray:
-    """Coefficients c minimising max |basis @ c - target| / |target + offset|
-    (already divided through by the caller), by Lawson's reweighting."""
-    weights = np.full(len(y), 1.0 / len(y))
+def minimax(target: np.ndarray, basis: np.ndarray, rounds: int = 40) -> np.ndarray:
+    """Coefficients c minimising max |basis @ c - target| over the samples,
+    by Lawson's reweighting of least squares (the caller divides both by the
+    function's values, which makes the error relative)."""
+    weights = np.full(len(target), 1.0 / len(target))
     best_err, best = np.inf, None
     for _ in range(rounds):
         root = np.sqrt(weights)
@@ -75,7 +76,7 @@ def fit_piece(index: int, start: float, end: float) -> list[float]:
     while free:
         rest = f - sum(c * y ** p for p, c in coef.items())
         basis = np.stack([y ** p for p in free], axis=1) / f[:, None]
-        c = minimax_relative(y, rest / f, basis)
+        c = minimax(rest / f, basis)
         coef[free[0]] = float(np.float32(c[0]))
         free = free[1:]
     return [coef[p] for p in range(DEGREE + 1)]
