@@ -53,6 +53,17 @@ Sections of the output:
 
 ``--quick`` leaves out 1e7 elements (out= and copyto then use 1e5) and
 takes fewer, shorter repeats.
+
+``--peers avx2`` (x86-64) asks, on a CPU with AVX-512, how the avx2
+level fares against peers that cannot use it either: numpy, OpenBLAS and
+PyTorch are held to their AVX2 code (``avx2_peers_environment``: numpy's
+dispatch targets beyond AVX2 disabled, ``OPENBLAS_CORETYPE=Haswell``,
+``ATEN_CPU_CAPABILITY=avx2``; each library reads its variable once, when
+it loads, so the script starts itself again with them set) and pyneuron
+is timed at its levels up to avx2.  The header prints what each peer then
+runs.  The microarchitecture is still this CPU's, so these are not an
+AVX2-only machine's figures, but each ratio compares code for the same
+instruction set.
 """
 from __future__ import annotations
 
@@ -90,7 +101,9 @@ DENSE_WIDTHS = (16, 64, 256, 1024)
 DTYPES = ("float32", "float64")
 CORETYPE = "OPENBLAS_CORETYPE"
 # run name -> value of OPENBLAS_CORETYPE; Haswell is an x86-64 kernel set, so elsewhere (ARM64) only unset
-CORETYPE_RUNS = {"Haswell": "Haswell", "unset": None} if platform.machine() in ("x86_64", "AMD64") else {"unset": None}
+X86 = platform.machine() in ("x86_64", "AMD64")
+CORETYPE_RUNS = {"Haswell": "Haswell", "unset": None} if X86 else {"unset": None}
+PEERS_VARIABLE = "PYNEURON_BENCH_PEERS"  # set in the process --peers starts: the peers are held already
 
 torch: Any = None  # set by load_torch()
 
@@ -368,12 +381,18 @@ def dense_subprocess(coretype: str | None, level: str, quick: bool) -> dict:
     return json.loads(done.stdout)
 
 
+def coretype_runs() -> dict[str, str | None]:
+    """CORETYPE_RUNS, or only Haswell when the peers are held to AVX2 (unset
+    would let OpenBLAS load its AVX-512 kernels)."""
+    return {"Haswell": "Haswell"} if os.environ.get(PEERS_VARIABLE) == "avx2" else CORETYPE_RUNS
+
+
 def measure_coretypes(level: str, quick: bool) -> dict:
     """Dense GFLOP/s of numpy and pyneuron (at ``level``) under each of
-    CORETYPE_RUNS: for each, the best of rounds that alternate between them."""
-    runs: dict[str, list[dict]] = {name: [] for name in CORETYPE_RUNS}
+    coretype_runs(): for each, the best of rounds that alternate between them."""
+    runs: dict[str, list[dict]] = {name: [] for name in coretype_runs()}
     for _ in range(1 if quick else 2):
-        for name, value in CORETYPE_RUNS.items():
+        for name, value in coretype_runs().items():
             runs[name].append(dense_subprocess(value, level, quick))
     rows = []
     for i, width in enumerate(DENSE_WIDTHS):
@@ -417,6 +436,54 @@ def openblas_core() -> str | None:
     return None
 
 
+def numpy_features():
+    """numpy's CPU feature table (True: present and enabled)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:  # numpy 1.x
+        from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    return __cpu_dispatch__, __cpu_features__
+
+
+def numpy_dispatch() -> str:
+    """The SIMD targets numpy dispatches to in this process, e.g. 'X86_V3 X86_V4'."""
+    targets, features = numpy_features()
+    return " ".join(t for t in targets if features.get(t)) or "baseline only"
+
+
+def avx2_peers_environment() -> dict[str, str]:
+    """This process's environment, plus what holds each peer to its AVX2
+    code: numpy's dispatch targets beyond AVX2 disabled, OpenBLAS's Haswell
+    kernels, PyTorch's AVX2 kernels (and its MKL and oneDNN), XLA's code
+    generation and numba's target CPU."""
+    beyond_avx2 = [t for t in numpy_features()[0] if "AVX512" in t or t == "X86_V4"]
+    return {**os.environ, PEERS_VARIABLE: "avx2", "NPY_DISABLE_CPU_FEATURES": " ".join(beyond_avx2),
+            CORETYPE: "Haswell", "ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+            "ONEDNN_MAX_CPU_ISA": "AVX2", "XLA_FLAGS": f"{os.environ.get('XLA_FLAGS', '')} --xla_cpu_max_isa=AVX2",
+            "NUMBA_CPU_NAME": "haswell", "NUMBA_CPU_FEATURES": "+avx2,+fma,-avx512f"}  # a name alone keeps the host's
+
+
+def hold_peers(peers: str, script: str) -> bool:
+    """For ``--peers``: True if the peers are held to AVX2 in this process.
+    With ``peers`` "avx2" in a process not yet started so, runs ``script``
+    again in this process with avx2_peers_environment() -- each library
+    reads its variable once, when it loads, and numpy already has."""
+    if peers != "avx2":
+        return False
+    if not X86 or "avx2" not in pyneuron.simd_levels():
+        sys.exit(f"{os.path.basename(script)}: --peers avx2 needs an x86-64 CPU with AVX2")
+    if os.environ.get(PEERS_VARIABLE) != "avx2":
+        sys.stdout.flush()
+        os.execve(sys.executable, [sys.executable, os.path.abspath(script), *sys.argv[1:]], avx2_peers_environment())
+    return True
+
+
+def levels_up_to(top: str, levels: list[str]) -> list[str]:
+    """The SIMD levels among ``levels`` no higher than ``top``."""
+    order = pyneuron.simd_levels()
+    return [level for level in levels if order.index(level) <= order.index(top)]
+
+
 def numpy_blas() -> str:
     try:
         blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
@@ -452,6 +519,9 @@ def environment(levels: list[str]) -> dict:
         "OPENBLAS_NUM_THREADS": os.environ["OPENBLAS_NUM_THREADS"],
         "torch": torch.__version__ if torch else None,
         "torch_threads": torch.get_num_threads() if torch else None,
+        "torch_cpu_capability": torch.backends.cpu.get_cpu_capability() if torch else None,
+        "numpy_dispatch": numpy_dispatch(),
+        "peers": os.environ.get(PEERS_VARIABLE, "native"),
     }
     try:
         from threadpoolctl import threadpool_info
@@ -547,7 +617,10 @@ def print_header(env: dict) -> None:
         ("OpenBLAS core in use", env["openblas_core"] or "unknown"),
         (CORETYPE, env[CORETYPE] if env[CORETYPE] is not None else "(unset)"),
         ("OPENBLAS_NUM_THREADS", env["OPENBLAS_NUM_THREADS"]),
-        ("torch", f"{env['torch']}, {env['torch_threads']} thread(s)" if torch else TORCH_HINT),
+        ("torch", f"{env['torch']}, {env['torch_threads']} thread(s), CPU capability "
+                  f"{env['torch_cpu_capability']}" if torch else TORCH_HINT),
+        ("numpy SIMD dispatch", env["numpy_dispatch"]),
+        ("peers", "held to AVX2 (--peers avx2)" if env["peers"] == "avx2" else "native (all this CPU runs)"),
     ]
     for name, value in lines:
         print(f"- {name}: {value}")
@@ -596,16 +669,16 @@ def print_dense(rows: list[dict], levels: list[str]) -> None:
 def print_coretypes(result: dict) -> None:
     level, cores = result["level"], result["openblas_core"]
     headers, body = ["n x w"], [[f"{DENSE_BATCH} x {r['width']}"] for r in result["rows"]]
-    for name in CORETYPE_RUNS:
+    for name in cores:
         headers += [f"{name}: pyneuron {level}", f"{name}: numpy", f"{name}: {level}/numpy"]
         for cells, r in zip(body, result["rows"], strict=True):
             cells += [fmt(r[name]["pyneuron"]), fmt(r[name]["numpy"]), ratio(r[name]["vs_numpy"])]
     loaded = "; ".join(f"{name}: {core or 'unknown'}" for name, core in cores.items())
     notes = [f"OpenBLAS core that numpy loaded, by {CORETYPE}: {loaded}."]
-    if len(set(cores.values())) == 1 and None not in cores.values():
+    if len(cores) > 1 and len(set(cores.values())) == 1 and None not in cores.values():
         notes.append(f"Both runs load the same kernels: on this CPU and build {CORETYPE} changes nothing, "
                      "so the two numpy columns differ by run-to-run noise only.")
-    print_table(f"5. Dense forward + backward with {CORETYPE}={' and '.join(CORETYPE_RUNS)} (GFLOP/s; each in a fresh "
+    print_table(f"5. Dense forward + backward with {CORETYPE}={' and '.join(cores)} (GFLOP/s; each in a fresh "
                 "subprocess, pyneuron and numpy timed side by side)", headers, body, notes)
 
 
@@ -621,6 +694,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="dtypes of the activation and dense sections (default: %(default)s)")
     parser.add_argument("--only", choices=("activations", "latency", "dense"), help="run one section only")
     parser.add_argument("--json", metavar="PATH", help="also write every number to PATH as JSON")
+    parser.add_argument("--peers", choices=("native", "avx2"), default="native",
+                        help="native: numpy and PyTorch use all this CPU runs; avx2 (x86-64): hold them to their "
+                             "AVX2 code and time pyneuron at levels up to avx2 (default: %(default)s)")
     parser.add_argument("--dense-subprocess", action="store_true",
                         help="internal, for section 5: time dense for numpy and pyneuron at the last of "
                              "--levels only, and print the figures as JSON")
@@ -631,6 +707,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     timer = QUICK_TIMER if args.quick else FULL_TIMER
     levels = [level for level in pyneuron.simd_levels() if level in args.levels]  # lowest first
+    if hold_peers(args.peers, __file__):
+        levels = levels_up_to("avx2", levels)
     if args.dense_subprocess:
         print(json.dumps(dense_subprocess_mode(levels[-1], timer)))
         return

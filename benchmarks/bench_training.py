@@ -66,6 +66,17 @@ and torch (``--quick``: 3, 1, 1).  A speed-up is the other's time over
 pyneuron's: above 1 means pyneuron is faster.
 
 ``--quick`` trains 1,000 epochs (agreement then over all of them).
+
+``--peers avx2`` (x86-64): pyneuron trains at its avx2 level against
+peers held to their AVX2 code as well (bench_kernels.py's
+``avx2_peers_environment``: numpy, OpenBLAS, PyTorch, XLA's
+``--xla_cpu_max_isa=AVX2``, numba's target CPU haswell without AVX-512), and the limit
+estimates use the AVX2 peers' FMA and exp rates: on a CPU with AVX-512,
+how the avx2 level fares against peers that cannot use it either.  One
+part cannot be held: XLA hands JAX's matrix products to YNNPACK, which
+picks its kernels by the CPU it finds (profiled on Zen 5:
+``ynn::dot_fp64_..._avx512``), so the JAX column keeps AVX-512 products
+and flatters JAX on the wide nets; the header says so.
 """
 from __future__ import annotations
 
@@ -90,8 +101,8 @@ from pyneuron import datasets  # noqa: E402
 from pyneuron.trajectory import schedule_epochs  # noqa: E402
 
 # the kernel benchmark's helpers (this script's directory is on sys.path when it runs)
-from bench_kernels import (TORCH_HINT, cpu_model, finish, fmt, import_torch, numpy_blas,  # noqa: E402
-                           openblas_core, print_table)
+from bench_kernels import (PEERS_VARIABLE, TORCH_HINT, cpu_model, finish, fmt, hold_peers,  # noqa: E402
+                           import_torch, numpy_blas, numpy_dispatch, openblas_core, print_table)
 import training_peers as peers  # noqa: E402
 
 SEED = 0  # of pyneuron's initial weights, shared by all three implementations
@@ -738,6 +749,12 @@ def environment() -> dict:
         "jax": peers.jax.__version__ if peers.jax else None,
         "numba": peers.numba.__version__ if peers.numba else None,
         "cores_pinned": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "peers": os.environ.get(PEERS_VARIABLE, "native"),
+        "numpy_dispatch": numpy_dispatch(),
+        "torch_cpu_capability": torch.backends.cpu.get_cpu_capability() if torch else None,
+        "XLA_FLAGS": os.environ.get("XLA_FLAGS"),
+        "numba_cpu": (f"{peers.numba.config.CPU_NAME} {peers.numba.config.CPU_FEATURES}" if peers.numba and
+                      peers.numba.config.CPU_NAME else "host" if peers.numba else None),
     }
 
 
@@ -753,6 +770,11 @@ def print_header(env: dict, repeats: dict[str, int]) -> None:
         ("jax", f"{env['jax']}, jit + lax.scan, XLA on one thread" if env["jax"] else peers.JAX_HINT),
         ("numba", env["numba"] or peers.NUMBA_HINT),
         ("pinned to core", ", ".join(map(str, env["cores_pinned"] or ["(not supported)"]))),
+        ("peers", (f"held to AVX2 (--peers avx2): numpy dispatch {env['numpy_dispatch']}, torch "
+                   f"{env['torch_cpu_capability']}, XLA_FLAGS {env['XLA_FLAGS']}, numba CPU {env['numba_cpu']}"
+                   + ("; JAX's matrix products are the exception: XLA calls YNNPACK's, which pick their own "
+                      "instruction set -- AVX-512 on this CPU" if "avx512" in pyneuron.simd_levels() else ""))
+         if env["peers"] == "avx2" else "native (all this CPU runs)"),
     ]
     for name, value in lines:
         print(f"- {name}: {value}")
@@ -770,11 +792,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help=f"{QUICK_EPOCHS:,} epochs and fewer repeats (CI smoke run, < 60 s)")
     parser.add_argument("--json", metavar="PATH", help="also write every number to PATH as JSON")
+    parser.add_argument("--peers", choices=("native", "avx2"), default="native",
+                        help="native: the peers use all this CPU runs; avx2 (x86-64): hold numpy, PyTorch, JAX and "
+                             "numba to AVX2 code and train pyneuron at its avx2 level (default: %(default)s)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if hold_peers(args.peers, __file__):
+        pyneuron.set_simd_level("avx2")
     start = time.perf_counter()
     load_torch()
     peers.load_jax()
