@@ -135,13 +135,14 @@ def test_the_path_follows_the_widths():
 
 @pytest.mark.parametrize("opt", ["sgd", "adam"])
 def test_lanes_tiles_and_their_remainders_match_reference(simd, opt):
-    """Widths 3, 7, 6, 2: the lanes pass's register tiles (kernels/lanes.inc:
-    4 or 2 units by 4 vectors, 4 or 2 inputs by 4 units, per level) and
-    every remainder they leave, against the numpy reference."""
+    """Widths 3, 7, 5, 2: the lanes pass's register tiles (kernels/lanes.inc,
+    per level: 4, 3 or 2 units by 4 vectors, 4, 3 or 2 inputs by 4 units)
+    and every remainder they leave -- 7 = 4 + 2 + 1 = 3 + 3 + 1 and
+    5 = 4 + 1 = 3 + 2 --, against the numpy reference."""
     rng = np.random.default_rng(5)
     x = rng.uniform(-1, 1, (70, 3))
     y = np.stack([np.sin(2 * x[:, 0]) * x[:, 1], np.cos(x.sum(1))], axis=1)
-    net = pyneuron.Network([3, 7, 6, 2], activation="tanh", seed=3)
+    net = pyneuron.Network([3, 7, 5, 2], activation="tanh", seed=3)
     assert net.path == "lanes"
     ref = reference_for(net, "mse")
     make_ours, make_ref = OPTIMIZERS[opt]
